@@ -1,0 +1,1 @@
+"""Real PostgreSQL and Redis servers for tests: started on demand, always stopped."""

@@ -1,0 +1,78 @@
+"""Finding server binaries and running them as an unprivileged user when we are root."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+# Test sandboxes may run with a minimal PATH; the usual system folders are searched too.
+_SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class MissingBinaryError(RuntimeError):
+    """A server binary that the tests need is not installed."""
+
+
+def find_binary(name: str, *, extra_dirs: tuple[str, ...] = (), install_hint: str) -> str:
+    search_path = os.pathsep.join((os.environ.get("PATH", ""), *extra_dirs, _SYSTEM_PATH))
+    found = shutil.which(name, path=search_path)
+    if found is None:
+        raise MissingBinaryError(f"`{name}` was not found: {install_hint}")
+    return found
+
+
+def postgres_bin_dirs() -> tuple[str, ...]:
+    """Debian keeps the server binaries out of PATH, one folder per major version."""
+    dirs = glob.glob("/usr/lib/postgresql/*/bin")
+    return tuple(sorted(dirs, key=lambda d: int(Path(d).parent.name), reverse=True))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """Who a server process runs as: ourselves, or `user` when we are root."""
+
+    user: str | None
+
+    @classmethod
+    def for_server(cls, user: str) -> RunAs:
+        return cls(user if os.geteuid() == 0 else None)
+
+    def give(self, path: Path) -> None:
+        """Hands a folder we created over to the server's user."""
+        if self.user is not None:
+            entry = pwd.getpwnam(self.user)
+            for folder, _, files in os.walk(path):
+                os.chown(folder, entry.pw_uid, entry.pw_gid)
+                for name in files:
+                    os.chown(Path(folder, name), entry.pw_uid, entry.pw_gid)
+
+    def popen_kwargs(self) -> dict[str, object]:
+        if self.user is None:
+            return {}
+        entry = pwd.getpwnam(self.user)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
+
+
+def stop_process(process: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM) -> None:
+    """Stops one process by its PID: politely first, then for good."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

