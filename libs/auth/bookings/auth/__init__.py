@@ -1,0 +1,29 @@
+"""Authentication for the bookings platform: HS256 access tokens, principals and roles."""
+
+from bookings.auth.errors import AuthError, ExpiredToken, InvalidToken, MissingToken
+from bookings.auth.headers import bearer_token
+from bookings.auth.principal import Principal, Role
+from bookings.auth.tokens import (
+    ALGORITHM,
+    MIN_SECRET_BYTES,
+    IssuedToken,
+    TokenSettings,
+    issue_token,
+    verify_token,
+)
+
+__all__ = [
+    "ALGORITHM",
+    "MIN_SECRET_BYTES",
+    "AuthError",
+    "ExpiredToken",
+    "InvalidToken",
+    "IssuedToken",
+    "MissingToken",
+    "Principal",
+    "Role",
+    "TokenSettings",
+    "bearer_token",
+    "issue_token",
+    "verify_token",
+]

@@ -1,0 +1,43 @@
+"""Who is calling: the subject a verified token names, and the roles it grants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A role a token may grant; the value is its spelling in the `roles` claim."""
+
+    PROVIDER = "provider"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller. `sub` is its stable id (a provider's `providerId`)."""
+
+    sub: str
+    roles: frozenset[Role] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sub, str) or not self.sub.strip():
+            raise ValueError("a principal's sub must be a non-empty string")
+        # Accept any iterable of roles (or their spellings) but store a frozenset of Role, so
+        # equality and hashing do not depend on how the caller built it.
+        object.__setattr__(self, "roles", frozenset(Role(role) for role in self.roles))
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in self.roles
+
+    @property
+    def is_provider(self) -> bool:
+        return Role.PROVIDER in self.roles
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.roles
+
+    def has_any_role(self, *roles: Role) -> bool:
+        """True when the principal holds at least one of `roles` (so False for none given)."""
+        return not self.roles.isdisjoint(roles)

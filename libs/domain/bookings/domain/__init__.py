@@ -1,0 +1,1 @@
+"""The booking model and its rules: stdlib only, no I/O."""

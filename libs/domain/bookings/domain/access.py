@@ -1,0 +1,35 @@
+"""Who may do what: a provider acts on its own bookings only, an admin on any."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bookings.domain.errors import Forbidden
+from bookings.domain.model import Booking
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Whoever asks: a provider (identified by `id`) or an admin."""
+
+    id: str
+    is_admin: bool = False
+
+    def can_see(self, booking: Booking) -> bool:
+        return self.is_admin or booking.provider_id == self.id
+
+    def provider_to_book_for(self, requested: str | None) -> str:
+        """The provider a new booking belongs to: oneself, or anyone for an admin."""
+        if requested is None or requested == self.id:
+            return self.id
+        if self.is_admin:
+            return requested
+        raise Forbidden("a provider can only book for itself")
+
+    def provider_filter(self, requested: str | None) -> str | None:
+        """Which provider's bookings a list shows: one's own, or any (or all) for an admin."""
+        if self.is_admin:
+            return requested
+        if requested is not None and requested != self.id:
+            raise Forbidden("a provider can only list its own bookings")
+        return self.id

@@ -1,0 +1,66 @@
+"""What the domain needs from storage, as protocols; bookings.persistence implements them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+from uuid import UUID
+
+from bookings.domain.commands import Period
+from bookings.domain.model import Booking
+
+Clock = Callable[[], datetime]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class BookingListQuery:
+    period: Period
+    now: datetime
+    offset: int
+    limit: int
+    provider_id: str | None  # None: every provider's bookings
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    page: int
+    limit: int
+
+
+class BookingRepository(Protocol):
+    def add(self, booking: Booking) -> None:
+        """Stores a new booking; raises BookingConflict if its slot is taken."""
+
+    def get(self, booking_id: UUID, *, for_update: bool = False) -> Booking | None:
+        """Loads a booking; `for_update` locks it until the unit of work ends."""
+
+    def save(self, booking: Booking) -> None:
+        """Writes back a loaded booking; raises StaleBooking if it changed meanwhile."""
+
+    def list(self, query: BookingListQuery) -> tuple[list[Booking], int]:
+        """One page of bookings in the period's order, and how many match in all."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Events recorded by the aggregates it saw are stored on commit."""
+
+    @property
+    def bookings(self) -> BookingRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Rolls back whatever was not committed."""
+
+    def commit(self) -> None: ...

@@ -1,0 +1,1 @@
+"""Booking events on the wire: schemas, Redis publishing and subscribing, reminder schedules."""

@@ -1,0 +1,222 @@
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+import sqlalchemy as sa
+
+from bookings.domain.access import Actor
+from bookings.domain.commands import (
+    CancelBooking,
+    ChangeBooking,
+    CreateBooking,
+    GetBooking,
+    ListBookings,
+    Period,
+    SendReminder,
+)
+from bookings.domain.errors import BookingConflict, StaleBooking
+from bookings.domain.handlers import (
+    Context,
+    cancel_booking,
+    change_booking,
+    create_booking,
+    get_booking,
+    list_bookings,
+    send_reminder,
+)
+from bookings.domain.model import Booking
+from bookings.domain.status import BookingStatus
+from bookings.persistence.database import Database
+from bookings.persistence.tables import outbox
+from bookings.persistence.uow import SqlUnitOfWork
+
+NOW = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+CONTEXT = Context(clock=lambda: NOW, reminder_lead=timedelta(minutes=10))
+
+
+@pytest.fixture(scope="module")
+def database(postgres_url: str) -> Iterator[Database]:
+    db = Database(postgres_url)
+    yield db
+    db.close()
+
+
+@pytest.fixture
+def provider() -> Actor:
+    return Actor(id=f"provider-{uuid4()}")
+
+
+def at(hours: float) -> datetime:
+    return NOW + timedelta(hours=hours)
+
+
+def book(
+    database: Database, actor: Actor, start: float, end: float, title: str = "Call"
+) -> Booking:
+    command = CreateBooking(actor=actor, title=title, start_time=at(start), end_time=at(end))
+    return database.run(lambda uow: create_booking(command, uow, CONTEXT))
+
+
+def outbox_types(database: Database, booking: Booking) -> list[str]:
+    statement = (
+        sa.select(outbox.c.event_type)
+        .where(outbox.c.payload["data"]["bookingId"].astext == str(booking.id))
+        .order_by(outbox.c.id)
+    )
+    with database.engine.connect() as connection:
+        return list(connection.execute(statement).scalars())
+
+
+def test_created_booking_reads_back_equal(database: Database, provider: Actor) -> None:
+    created = book(database, provider, 1, 2, title="  Haircut  ")
+    loaded = database.run(lambda uow: get_booking(GetBooking(provider, created.id), uow))
+    assert loaded.title == "Haircut"
+    assert (loaded.start_time, loaded.end_time) == (at(1), at(2))
+    assert loaded.start_time.tzinfo == UTC
+    assert loaded.status is BookingStatus.SCHEDULED
+    assert loaded.version == 1
+    assert loaded.reminder_due_at == at(1) - timedelta(minutes=10)
+
+
+def test_overlap_is_rejected_naming_the_booking_collided_with(
+    database: Database, provider: Actor
+) -> None:
+    first = book(database, provider, 1, 2)
+    with pytest.raises(BookingConflict) as conflict:
+        book(database, provider, 1.5, 2.5)
+    assert conflict.value.conflicting_booking_id == first.id
+
+
+def test_back_to_back_other_providers_and_cancelled_slots_do_not_collide(
+    database: Database, provider: Actor
+) -> None:
+    first = book(database, provider, 1, 2)
+    book(database, provider, 2, 3)
+    book(database, Actor(id=f"other-{uuid4()}"), 1, 2)
+    database.run(lambda uow: cancel_booking(CancelBooking(provider, first.id), uow, CONTEXT))
+    again = book(database, provider, 1, 2)
+    assert again.id != first.id
+
+
+def test_rescheduling_onto_another_booking_conflicts(database: Database, provider: Actor) -> None:
+    first = book(database, provider, 1, 2)
+    second = book(database, provider, 3, 4)
+    command = ChangeBooking(provider, second.id, start_time=at(1.5), end_time=at(2.5))
+    with pytest.raises(BookingConflict) as conflict:
+        database.run(lambda uow: change_booking(command, uow, CONTEXT))
+    assert conflict.value.conflicting_booking_id == first.id
+    unchanged = database.run(lambda uow: get_booking(GetBooking(provider, second.id), uow))
+    assert unchanged.start_time == at(3)
+
+
+def test_database_refuses_an_end_before_the_start_even_without_the_domain(
+    database: Database,
+) -> None:
+    with database.engine.connect() as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.execute(
+            sa.text(
+                "INSERT INTO bookings (id, provider_id, title, start_time, end_time, status,"
+                " version, reminder_due_at, created_at, updated_at) VALUES (gen_random_uuid(),"
+                " 'p', 't', :start, :end, 'scheduled', 1, :start, :start, :start)"
+            ),
+            {"start": at(2), "end": at(1)},
+        )
+
+
+def test_a_stale_version_cannot_overwrite_a_newer_one(database: Database, provider: Actor) -> None:
+    created = book(database, provider, 1, 2)
+    with (
+        database.engine.connect() as one,
+        database.engine.connect() as two,
+        SqlUnitOfWork(one) as first_writer,
+        SqlUnitOfWork(two) as second_writer,
+    ):
+        stale = first_writer.bookings.get(created.id)
+        fresh = second_writer.bookings.get(created.id)
+        assert stale is not None
+        assert fresh is not None
+        fresh.change(now=NOW, reminder_lead=timedelta(0), title="Newer")
+        second_writer.bookings.save(fresh)
+        second_writer.commit()
+        stale.change(now=NOW, reminder_lead=timedelta(0), title="Older")
+        with pytest.raises(StaleBooking):
+            first_writer.bookings.save(stale)
+    current = database.run(lambda uow: get_booking(GetBooking(provider, created.id), uow))
+    assert current.title == "Newer"
+
+
+def test_every_state_change_writes_exactly_one_outbox_event(
+    database: Database, provider: Actor
+) -> None:
+    booking = book(database, provider, 1, 2)
+    move = ChangeBooking(provider, booking.id, start_time=at(5), end_time=at(6))
+    moved = database.run(lambda uow: change_booking(move, uow, CONTEXT))
+    reminded = SendReminder(booking.id, moved.version)
+    assert database.run(lambda uow: send_reminder(reminded, uow, CONTEXT))
+    database.run(lambda uow: cancel_booking(CancelBooking(provider, booking.id), uow, CONTEXT))
+    assert outbox_types(database, booking) == [
+        "booking.created",
+        "booking.rescheduled",
+        "booking.reminder",
+        "booking.cancelled",
+    ]
+
+
+def test_a_rolled_back_change_leaves_neither_booking_nor_event(
+    database: Database, provider: Actor
+) -> None:
+    booking = Booking.create(
+        provider_id=provider.id,
+        title="Never",
+        start_time=at(1),
+        end_time=at(2),
+        now=NOW,
+        reminder_lead=timedelta(0),
+    )
+
+    def add_then_fail(uow: SqlUnitOfWork) -> None:
+        with uow:
+            uow.bookings.add(booking)
+            raise RuntimeError("crash before commit")
+
+    with pytest.raises(RuntimeError):
+        database.run(add_then_fail)
+    with database.engine.connect() as connection:
+        count = connection.execute(
+            sa.text("SELECT count(*) FROM bookings WHERE id = :id"), {"id": booking.id}
+        )
+        assert count.scalar_one() == 0
+    assert outbox_types(database, booking) == []
+
+
+def test_lists_are_ordered_paged_and_counted(database: Database, provider: Actor) -> None:
+    # Three upcoming (one at the same start as another, to exercise the id tie-break).
+    upcoming = [book(database, provider, h, h + 0.5) for h in (3, 1, 2)]
+    other_provider = Actor(id=f"other-{uuid4()}")
+    book(database, other_provider, 1, 2)
+
+    def page(
+        period: Period, number: int, limit: int, actor: Actor = provider
+    ) -> tuple[list[str], int]:
+        query = ListBookings(actor, period, page=number, limit=limit)
+        result = database.run(lambda uow: list_bookings(query, uow, CONTEXT))
+        return [b.title + b.start_time.isoformat() for b in result.items], result.total
+
+    first, total = page(Period.UPCOMING, 1, 2)
+    second, _ = page(Period.UPCOMING, 2, 2)
+    assert total == 3
+    expected = sorted(upcoming, key=lambda b: (b.start_time, b.id))
+    assert first + second == [b.title + b.start_time.isoformat() for b in expected]
+    assert page(Period.PAST, 1, 10) == ([], 0)
+
+
+def test_past_list_is_latest_first(database: Database, provider: Actor) -> None:
+    for hours in (1, 3, 2):
+        book(database, provider, hours, hours + 0.5)
+    after_all = Context(clock=lambda: at(10), reminder_lead=CONTEXT.reminder_lead)
+    query = ListBookings(provider, Period.PAST, page=1, limit=10)
+    result = database.run(lambda uow: list_bookings(query, uow, after_all))
+    starts = [b.start_time for b in result.items]
+    assert starts == sorted(starts, reverse=True)
+    assert result.total == 3

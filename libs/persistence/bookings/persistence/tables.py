@@ -1,0 +1,111 @@
+"""The schema. PostgreSQL itself guarantees the booking rules that races could break:
+no two scheduled bookings of one provider overlap, and every booking ends after it starts.
+
+Migrations (migrations/) create exactly this; a test compares the two.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    func,
+    literal,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID, ExcludeConstraint
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+BOOKING_STATUSES = ("scheduled", "cancelled")
+
+
+def _tstz(name: str, *, nullable: bool = False) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("provider_id", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    _tstz("start_time"),
+    _tstz("end_time"),
+    Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    _tstz("reminder_due_at"),
+    _tstz("reminded_at", nullable=True),
+    _tstz("created_at"),
+    _tstz("updated_at"),
+    CheckConstraint("end_time > start_time", name="end_after_start"),
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in BOOKING_STATUSES) + ")", name="known_status"
+    ),
+    CheckConstraint("char_length(title) BETWEEN 1 AND 200", name="title_length"),
+    # Lists: one provider's bookings by time, with a stable tie-break on id.
+    Index(None, "provider_id", "start_time", "id"),
+    # Lists across every provider (admin).
+    Index(None, "start_time", "id"),
+    # The reconciler: scheduled bookings whose reminder is still owed.
+    Index(
+        "ix_bookings_reminder_owed",
+        "reminder_due_at",
+        postgresql_where=text("status = 'scheduled' AND reminded_at IS NULL"),
+    ),
+)
+
+# `id WITH <>` never excludes anything by itself (a row never collides with itself), but it
+# makes PostgreSQL name the id of the booking that was collided with in the error detail.
+bookings.append_constraint(
+    ExcludeConstraint(
+        (bookings.c.provider_id, "="),
+        (func.tstzrange(bookings.c.start_time, bookings.c.end_time, literal("[)")), "&&"),
+        (bookings.c.id, "<>"),
+        name="bookings_no_overlap",
+        using="gist",
+        where=text("status = 'scheduled'"),
+    )
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    # Publication order; bigserial never repeats, so it doubles as a cursor.
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("event_type", Text, nullable=False),
+    Column("payload", JSONB, nullable=False),
+    _tstz("created_at"),
+    _tstz("published_at", nullable=True),
+    Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("principal", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    # Hash of the request (method, path, body): a reused key with another request is refused.
+    Column("fingerprint", Text, nullable=False),
+    # NULL while the first request is in flight.
+    Column("status_code", Integer, nullable=True),
+    Column("response_body", LargeBinary, nullable=True),
+    _tstz("created_at"),
+    Index(None, "created_at"),
+)

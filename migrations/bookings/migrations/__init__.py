@@ -1,0 +1,1 @@
+"""Alembic migrations of the bookings schema, runnable on their own (`migrate.pex`)."""
