@@ -1,0 +1,508 @@
+"""Service tests: the handlers over the in-memory fakes at the ports (no I/O)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from bookings.domain import handlers
+from bookings.domain.access import Actor
+from bookings.domain.commands import (
+    CancelBooking,
+    ChangeBooking,
+    CreateBooking,
+    GetBooking,
+    ListBookings,
+    Period,
+    SendReminder,
+)
+from bookings.domain.errors import (
+    BookingConflict,
+    BookingNotFound,
+    BookingNotScheduled,
+    Forbidden,
+    InvalidBooking,
+    StaleBooking,
+)
+from bookings.domain.events import (
+    BookingCancelled,
+    BookingCreated,
+    BookingRescheduled,
+    ReminderSent,
+)
+from bookings.domain.fakes import FakeClock, FakeUnitOfWork
+from bookings.domain.model import Booking
+from bookings.domain.ports import Page
+from bookings.domain.status import BookingStatus
+
+NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+START = NOW + timedelta(days=1)
+END = START + timedelta(hours=1)
+LEAD = timedelta(minutes=10)
+PROVIDER = Actor(id="p-1")
+OTHER_PROVIDER = Actor(id="p-2")
+ADMIN = Actor(id="admin-1", is_admin=True)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def context(clock: FakeClock) -> handlers.Context:
+    return handlers.Context(clock=clock, reminder_lead=LEAD)
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork:
+    return FakeUnitOfWork()
+
+
+def create(
+    uow: FakeUnitOfWork,
+    context: handlers.Context,
+    *,
+    actor: Actor = PROVIDER,
+    start: datetime = START,
+    end: datetime = END,
+    provider_id: str | None = None,
+) -> Booking:
+    command = CreateBooking(
+        actor=actor, title="Haircut", start_time=start, end_time=end, provider_id=provider_id
+    )
+    return handlers.create_booking(command, uow, context)
+
+
+def event_types(uow: FakeUnitOfWork) -> list[type]:
+    return [type(event) for event in uow.committed_events]
+
+
+# --- create --------------------------------------------------------------------------------
+
+
+def test_create_stores_the_booking_and_commits_its_event(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    stored = uow.rows[booking.id]
+    assert (stored.provider_id, stored.title, stored.version) == ("p-1", "Haircut", 1)
+    assert stored.reminder_due_at == START - LEAD
+    assert uow.commits == 1
+    [event] = uow.committed_events
+    assert isinstance(event, BookingCreated)
+    assert event.booking.booking_id == booking.id
+    assert booking.events == []
+
+
+def test_create_takes_the_time_from_the_clock(
+    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+) -> None:
+    clock.advance(timedelta(days=1))
+    with pytest.raises(InvalidBooking):
+        create(uow, context, start=START, end=END)  # START is now clock's "now"
+    assert uow.rows == {}
+
+
+def test_create_rejects_an_invalid_booking_without_storing_anything(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    with pytest.raises(InvalidBooking) as caught:
+        create(uow, context, start=END, end=START)
+    assert [v.field for v in caught.value.violations] == ["end_time"]
+    assert (uow.rows, uow.committed_events, uow.commits) == ({}, [], 0)
+
+
+def test_a_provider_may_not_create_for_another_provider(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    with pytest.raises(Forbidden):
+        create(uow, context, provider_id="p-2")
+    assert uow.rows == {}
+
+
+def test_an_admin_may_create_for_any_provider(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context, actor=ADMIN, provider_id="p-2")
+    assert uow.rows[booking.id].provider_id == "p-2"
+
+
+def test_create_overlapping_the_same_providers_booking_conflicts(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    first = create(uow, context)
+    with pytest.raises(BookingConflict) as caught:
+        create(uow, context, start=START + timedelta(minutes=30), end=END + timedelta(minutes=30))
+    assert caught.value.conflicting_booking_id == first.id
+    assert list(uow.rows) == [first.id]
+    assert event_types(uow) == [BookingCreated]
+
+
+def test_back_to_back_bookings_do_not_conflict(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    create(uow, context)
+    create(uow, context, start=END, end=END + timedelta(hours=1))
+    create(uow, context, start=START - timedelta(hours=1), end=START)
+    assert len(uow.rows) == 3
+
+
+def test_other_providers_may_book_the_same_slot(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    create(uow, context)
+    create(uow, context, actor=OTHER_PROVIDER)
+    assert len(uow.rows) == 2
+
+
+def test_a_cancelled_booking_frees_its_slot(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+    first = create(uow, context)
+    handlers.cancel_booking(CancelBooking(actor=PROVIDER, booking_id=first.id), uow, context)
+    second = create(uow, context)
+    assert uow.rows[second.id].is_scheduled
+
+
+# --- get -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("actor", [PROVIDER, ADMIN])
+def test_owner_and_admin_get_a_booking(
+    uow: FakeUnitOfWork, context: handlers.Context, actor: Actor
+) -> None:
+    booking = create(uow, context)
+    got = handlers.get_booking(GetBooking(actor=actor, booking_id=booking.id), uow)
+    assert (got.id, got.title, got.version) == (booking.id, "Haircut", 1)
+
+
+def test_another_provider_gets_not_found_rather_than_forbidden(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    with pytest.raises(BookingNotFound) as caught:
+        handlers.get_booking(GetBooking(actor=OTHER_PROVIDER, booking_id=booking.id), uow)
+    assert caught.value.booking_id == booking.id
+
+
+def test_get_of_an_unknown_booking_is_not_found(uow: FakeUnitOfWork) -> None:
+    with pytest.raises(BookingNotFound):
+        handlers.get_booking(GetBooking(actor=ADMIN, booking_id=uuid4()), uow)
+
+
+# --- cancel --------------------------------------------------------------------------------
+
+
+def test_cancel_stores_the_cancellation_and_commits_its_event(
+    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+) -> None:
+    booking = create(uow, context)
+    clock.advance(timedelta(minutes=1))
+    cancelled = handlers.cancel_booking(
+        CancelBooking(actor=PROVIDER, booking_id=booking.id), uow, context
+    )
+    assert cancelled.status is BookingStatus.CANCELLED
+    stored = uow.rows[booking.id]
+    assert (stored.status, stored.version, stored.updated_at) == (
+        BookingStatus.CANCELLED,
+        2,
+        clock.now,
+    )
+    assert event_types(uow) == [BookingCreated, BookingCancelled]
+
+
+def test_an_admin_may_cancel_any_booking(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+    booking = create(uow, context)
+    handlers.cancel_booking(CancelBooking(actor=ADMIN, booking_id=booking.id), uow, context)
+    assert uow.rows[booking.id].status is BookingStatus.CANCELLED
+
+
+def test_another_provider_cannot_cancel_and_gets_not_found(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    with pytest.raises(BookingNotFound):
+        handlers.cancel_booking(
+            CancelBooking(actor=OTHER_PROVIDER, booking_id=booking.id), uow, context
+        )
+    assert uow.rows[booking.id].is_scheduled
+    assert event_types(uow) == [BookingCreated]
+
+
+def test_cancel_twice_is_refused(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+    booking = create(uow, context)
+    command = CancelBooking(actor=PROVIDER, booking_id=booking.id)
+    handlers.cancel_booking(command, uow, context)
+    with pytest.raises(BookingNotScheduled):
+        handlers.cancel_booking(command, uow, context)
+    assert uow.rows[booking.id].version == 2
+    assert event_types(uow) == [BookingCreated, BookingCancelled]
+
+
+def test_cancel_of_an_unknown_booking_is_not_found(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    with pytest.raises(BookingNotFound):
+        handlers.cancel_booking(CancelBooking(actor=ADMIN, booking_id=uuid4()), uow, context)
+
+
+# --- change --------------------------------------------------------------------------------
+
+
+def test_change_moves_the_booking_and_its_reminder(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    new_start, new_end = START + timedelta(hours=2), END + timedelta(hours=2)
+    handlers.change_booking(
+        ChangeBooking(
+            actor=PROVIDER, booking_id=booking.id, start_time=new_start, end_time=new_end
+        ),
+        uow,
+        context,
+    )
+    stored = uow.rows[booking.id]
+    assert (stored.start_time, stored.end_time, stored.version) == (new_start, new_end, 2)
+    assert stored.reminder_due_at == new_start - LEAD
+    assert event_types(uow) == [BookingCreated, BookingRescheduled]
+    assert uow.committed_events[-1].booking.start_time == new_start
+
+
+def test_another_provider_cannot_change_and_gets_not_found(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    with pytest.raises(BookingNotFound):
+        handlers.change_booking(
+            ChangeBooking(actor=OTHER_PROVIDER, booking_id=booking.id, title="Mine now"),
+            uow,
+            context,
+        )
+    assert uow.rows[booking.id].title == "Haircut"
+
+
+def test_change_with_nothing_new_commits_nothing(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    commits = uow.commits
+    unchanged = handlers.change_booking(
+        ChangeBooking(actor=PROVIDER, booking_id=booking.id, title=" Haircut ", start_time=START),
+        uow,
+        context,
+    )
+    assert unchanged.version == 1
+    assert uow.commits == commits
+    assert event_types(uow) == [BookingCreated]
+
+
+def test_change_of_a_cancelled_booking_is_refused(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    handlers.cancel_booking(CancelBooking(actor=PROVIDER, booking_id=booking.id), uow, context)
+    with pytest.raises(BookingNotScheduled):
+        handlers.change_booking(
+            ChangeBooking(actor=PROVIDER, booking_id=booking.id, title="New"), uow, context
+        )
+
+
+def test_change_into_another_booking_conflicts_and_stores_nothing(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    first = create(uow, context)
+    second = create(uow, context, start=END, end=END + timedelta(hours=1))
+    with pytest.raises(BookingConflict) as caught:
+        handlers.change_booking(
+            ChangeBooking(
+                actor=PROVIDER, booking_id=second.id, start_time=END - timedelta(minutes=1)
+            ),
+            uow,
+            context,
+        )
+    assert caught.value.conflicting_booking_id == first.id
+    stored = uow.rows[second.id]
+    assert (stored.start_time, stored.version) == (END, 1)
+    assert event_types(uow) == [BookingCreated, BookingCreated]
+
+
+def test_an_invalid_change_stores_nothing(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+    booking = create(uow, context)
+    with pytest.raises(InvalidBooking):
+        handlers.change_booking(
+            ChangeBooking(actor=PROVIDER, booking_id=booking.id, title="", end_time=START),
+            uow,
+            context,
+        )
+    assert uow.rows[booking.id].version == 1
+
+
+def test_a_concurrent_change_makes_the_slower_writer_stale(context: handlers.Context) -> None:
+    """Two units of work over the same store: the second save of version 1 -> 2 loses."""
+    first_uow = FakeUnitOfWork()
+    booking = create(first_uow, context)
+    second_uow = FakeUnitOfWork(rows=first_uow.rows)
+    with first_uow:
+        slow = first_uow.bookings.get(booking.id)
+        assert slow is not None
+        handlers.change_booking(
+            ChangeBooking(actor=PROVIDER, booking_id=booking.id, title="Fast"), second_uow, context
+        )
+        slow.change(now=NOW, reminder_lead=LEAD, title="Slow")
+        with pytest.raises(StaleBooking):
+            first_uow.bookings.save(slow)
+    assert first_uow.rows[booking.id].title == "Fast"
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def test_a_reminder_is_sent_once_per_version(
+    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+) -> None:
+    booking = create(uow, context)
+    clock.advance(timedelta(hours=1))
+    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    assert not handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    assert uow.rows[booking.id].reminded_at == clock.now
+    assert uow.rows[booking.id].version == 1
+    assert event_types(uow) == [BookingCreated, ReminderSent]
+
+
+def test_a_reminder_for_an_old_version_is_not_sent_after_a_change(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    handlers.change_booking(
+        ChangeBooking(actor=PROVIDER, booking_id=booking.id, start_time=START - timedelta(hours=1)),
+        uow,
+        context,
+    )
+    assert not handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=2), uow, context)
+    assert event_types(uow) == [BookingCreated, BookingRescheduled, ReminderSent]
+
+
+def test_a_rescheduled_booking_is_reminded_again(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    handlers.change_booking(
+        ChangeBooking(actor=PROVIDER, booking_id=booking.id, start_time=START - timedelta(hours=1)),
+        uow,
+        context,
+    )
+    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=2), uow, context)
+
+
+def test_a_renamed_booking_already_reminded_is_not_reminded_again(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    booking = create(uow, context)
+    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    handlers.change_booking(
+        ChangeBooking(actor=PROVIDER, booking_id=booking.id, title="Renamed"), uow, context
+    )
+    assert not handlers.send_reminder(SendReminder(booking_id=booking.id, version=2), uow, context)
+
+
+def test_no_reminder_after_cancel(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+    booking = create(uow, context)
+    handlers.cancel_booking(CancelBooking(actor=PROVIDER, booking_id=booking.id), uow, context)
+    for version in (1, 2):
+        assert not handlers.send_reminder(
+            SendReminder(booking_id=booking.id, version=version), uow, context
+        )
+    assert ReminderSent not in event_types(uow)
+
+
+def test_no_reminder_for_an_unknown_booking(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+    assert not handlers.send_reminder(SendReminder(booking_id=uuid4(), version=1), uow, context)
+    assert uow.commits == 0
+
+
+# --- list ----------------------------------------------------------------------------------
+
+
+def list_page(
+    uow: FakeUnitOfWork,
+    context: handlers.Context,
+    *,
+    actor: Actor = PROVIDER,
+    period: Period = Period.UPCOMING,
+    page: int = 1,
+    limit: int = 20,
+    provider_id: str | None = None,
+) -> Page[Booking]:
+    query = ListBookings(
+        actor=actor, period=period, page=page, limit=limit, provider_id=provider_id
+    )
+    return handlers.list_bookings(query, uow, context)
+
+
+def test_list_pages_through_upcoming_bookings_soonest_first(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    starts = [START + timedelta(hours=2 * i) for i in (3, 0, 4, 1, 2)]
+    for start in starts:
+        create(uow, context, start=start, end=start + timedelta(hours=1))
+    first = list_page(uow, context, limit=2)
+    second = list_page(uow, context, page=2, limit=2)
+    last = list_page(uow, context, page=3, limit=2)
+    beyond = list_page(uow, context, page=4, limit=2)
+    listed = [b.start_time for page in (first, second, last) for b in page.items]
+    assert listed == sorted(starts)
+    assert (first.total, first.page, first.limit) == (5, 1, 2)
+    assert (second.page, len(last.items), beyond.items, beyond.total) == (2, 1, [], 5)
+
+
+def test_list_splits_upcoming_and_past_at_now(
+    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+) -> None:
+    early = create(uow, context, start=START, end=END)
+    late = create(uow, context, start=END, end=END + timedelta(hours=1))
+    clock.now = END  # the late booking starts exactly now: upcoming
+    upcoming = list_page(uow, context)
+    past = list_page(uow, context, period=Period.PAST)
+    assert [b.id for b in upcoming.items] == [late.id]
+    assert [b.id for b in past.items] == [early.id]
+
+
+def test_list_of_past_bookings_is_latest_first(
+    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+) -> None:
+    starts = [START + timedelta(hours=2 * i) for i in (1, 0, 2)]
+    for start in starts:
+        create(uow, context, start=start, end=start + timedelta(hours=1))
+    clock.advance(timedelta(days=30))
+    page = list_page(uow, context, period=Period.PAST)
+    assert [b.start_time for b in page.items] == sorted(starts, reverse=True)
+    assert list_page(uow, context).total == 0
+
+
+def test_list_shows_a_provider_only_its_own_bookings(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    own = create(uow, context)
+    create(uow, context, actor=OTHER_PROVIDER)
+    page = list_page(uow, context)
+    assert ([b.id for b in page.items], page.total) == ([own.id], 1)
+
+
+def test_a_provider_may_not_list_another_providers_bookings(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    with pytest.raises(Forbidden):
+        list_page(uow, context, provider_id="p-2")
+
+
+def test_an_admin_lists_everyone_or_filters_by_provider(
+    uow: FakeUnitOfWork, context: handlers.Context
+) -> None:
+    create(uow, context)
+    other = create(uow, context, actor=OTHER_PROVIDER)
+    assert list_page(uow, context, actor=ADMIN).total == 2
+    filtered = list_page(uow, context, actor=ADMIN, provider_id="p-2")
+    assert ([b.id for b in filtered.items], filtered.total) == ([other.id], 1)

@@ -1,0 +1,1 @@
+"""What every service process shares: settings read from env vars, logging, a clean start."""

@@ -1,0 +1,79 @@
+"""Settings every service reads the same way (same names, same defaults, same checks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Literal
+
+from bookings.runtime.env import ConfigError, Env
+
+AppEnv = Literal["development", "test", "production"]
+LogFormat = Literal["console", "json"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+APP_ENVS: tuple[AppEnv, ...] = ("development", "test", "production")
+LOG_FORMATS: tuple[LogFormat, ...] = ("console", "json")
+LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+DEFAULT_DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/bookings"
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+# Development and tests only: production refuses to start without a real secret.
+DEV_JWT_SECRET = "development-only-secret-never-use-in-production"  # noqa: S105
+MIN_JWT_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
+class CommonSettings:
+    app_env: AppEnv
+    database_url: str
+    redis_url: str
+    jwt_secret: str = field(repr=False)
+    reminder_lead: timedelta
+    log_level: LogLevel
+    log_format: LogFormat
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @classmethod
+    def from_env(cls, env: Env) -> CommonSettings:
+        app_env = env.choice("APP_ENV", APP_ENVS[0], APP_ENVS)
+        production = app_env == "production"
+        default_log_format: LogFormat = "json" if production else "console"
+        return cls(
+            app_env=app_env,
+            database_url=_database_url(env),
+            redis_url=_redis_url(env),
+            jwt_secret=_jwt_secret(env, production=production),
+            reminder_lead=env.seconds("REMINDER_LEAD_SECONDS", 600),
+            log_level=env.choice("LOG_LEVEL", LOG_LEVELS[1], LOG_LEVELS),
+            log_format=env.choice("LOG_FORMAT", default_log_format, LOG_FORMATS),
+        )
+
+
+def _database_url(env: Env) -> str:
+    url = env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        raise ConfigError("DATABASE_URL", "expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+    return url
+
+
+def _redis_url(env: Env) -> str:
+    url = env.get("REDIS_URL", DEFAULT_REDIS_URL)
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("REDIS_URL", "expected redis://HOST:PORT/DB (or rediss://, unix://)")
+    return url
+
+
+def _jwt_secret(env: Env, *, production: bool) -> str:
+    secret = env.optional("JWT_SECRET")
+    if not production:
+        return secret or DEV_JWT_SECRET
+    if secret is None:
+        raise ConfigError("JWT_SECRET", "required when APP_ENV=production")
+    if len(secret.encode()) < MIN_JWT_SECRET_BYTES or secret == DEV_JWT_SECRET:
+        raise ConfigError(
+            "JWT_SECRET", f"must be a secret of at least {MIN_JWT_SECRET_BYTES} bytes in production"
+        )
+    return secret
