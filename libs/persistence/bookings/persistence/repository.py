@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Executable, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bookings.domain.commands import Period
@@ -19,6 +19,45 @@ from bookings.persistence.conflicts import as_domain_error
 from bookings.persistence.rows import booking_from_row, booking_values
 from bookings.persistence.tables import bookings
 
+# Statements are built once; each call only binds parameters, so SQLAlchemy neither rebuilds
+# nor re-coerces them on the hot path.
+_INSERT = insert(bookings)
+_SELECT = select(bookings).where(bookings.c.id == bindparam("booking_id"))
+_SELECT_FOR_UPDATE = _SELECT.with_for_update()
+_UPDATE = update(bookings).where(
+    bookings.c.id == bindparam("booking_id"), bookings.c.version == bindparam("loaded_version")
+)
+
+
+def _list_statements(period: Period, *, one_provider: bool) -> tuple[Executable, Executable]:
+    """The page and count queries of one kind of list."""
+    if period is Period.UPCOMING:
+        conditions = [bookings.c.start_time >= bindparam("now")]
+        order = (bookings.c.start_time.asc(), bookings.c.id.asc())
+    else:
+        conditions = [bookings.c.start_time < bindparam("now")]
+        order = (bookings.c.start_time.desc(), bookings.c.id.desc())
+    if one_provider:
+        conditions.append(bookings.c.provider_id == bindparam("provider_id"))
+    page = (
+        select(bookings)
+        .where(*conditions)
+        .order_by(*order)
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    # Counted over the (provider_id, start_time, id) index: the cost follows the size of the
+    # matching range, never the size of the table.
+    count = select(func.count()).select_from(bookings).where(*conditions)
+    return page, count
+
+
+_LISTS = {
+    (period, one_provider): _list_statements(period, one_provider=one_provider)
+    for period in Period
+    for one_provider in (True, False)
+}
+
 
 class SqlBookingRepository:
     def __init__(self, connection: Connection) -> None:
@@ -27,14 +66,12 @@ class SqlBookingRepository:
         self.seen: list[Booking] = []
 
     def add(self, booking: Booking) -> None:
-        self._execute_write(insert(bookings).values(booking_values(booking)))
+        self._execute_write(_INSERT, booking_values(booking))
         self._track(booking)
 
     def get(self, booking_id: UUID, *, for_update: bool = False) -> Booking | None:
-        statement = select(bookings).where(bookings.c.id == booking_id)
-        if for_update:
-            statement = statement.with_for_update()
-        row = self._connection.execute(statement).first()
+        statement = _SELECT_FOR_UPDATE if for_update else _SELECT
+        row = self._connection.execute(statement, {"booking_id": booking_id}).first()
         if row is None:
             return None
         booking = booking_from_row(row)
@@ -42,37 +79,25 @@ class SqlBookingRepository:
         return booking
 
     def save(self, booking: Booking) -> None:
-        loaded_version = self._loaded_versions[booking.id]
-        statement = (
-            update(bookings)
-            .where(bookings.c.id == booking.id, bookings.c.version == loaded_version)
-            .values(booking_values(booking))
-        )
-        if self._execute_write(statement) != 1:
+        values = booking_values(booking)
+        del values["id"]  # the key never changes; it is matched by `booking_id`
+        values |= {"booking_id": booking.id, "loaded_version": self._loaded_versions[booking.id]}
+        if self._execute_write(_UPDATE, values) != 1:
             raise StaleBooking(booking.id)
         self._loaded_versions[booking.id] = booking.version
 
     def list(self, query: BookingListQuery) -> tuple[list[Booking], int]:
-        if query.period is Period.UPCOMING:
-            in_period = bookings.c.start_time >= query.now
-            order = (bookings.c.start_time.asc(), bookings.c.id.asc())
-        else:
-            in_period = bookings.c.start_time < query.now
-            order = (bookings.c.start_time.desc(), bookings.c.id.desc())
-        conditions = [in_period]
+        page, count = _LISTS[query.period, query.provider_id is not None]
+        params = {"now": query.now, "offset": query.offset, "limit": query.limit}
         if query.provider_id is not None:
-            conditions.append(bookings.c.provider_id == query.provider_id)
-        page = select(bookings).where(*conditions).order_by(*order)
-        rows = self._connection.execute(page.offset(query.offset).limit(query.limit)).all()
-        # Counted over the (provider_id, start_time, id) index: the cost follows the size of the
-        # matching range, never the size of the table.
-        count = select(func.count()).select_from(bookings).where(*conditions)
-        total = self._connection.execute(count).scalar_one()
+            params["provider_id"] = query.provider_id
+        rows = self._connection.execute(page, params).all()
+        total = self._connection.execute(count, params).scalar_one()
         return [booking_from_row(row) for row in rows], total
 
-    def _execute_write(self, statement: object) -> int:
+    def _execute_write(self, statement: Executable, params: dict[str, object]) -> int:
         try:
-            result = self._connection.execute(statement)  # type: ignore[call-overload]
+            result = self._connection.execute(statement, params)
         except IntegrityError as error:
             domain_error = as_domain_error(error)
             if domain_error is None:

@@ -1,0 +1,108 @@
+"""Throughput of the repository against a local PostgreSQL: inserts and list pages.
+
+    ./pants run tests/benchmarks/repository_benchmark.py [-- --bookings 10000 --sessions 20]
+
+Starts a throwaway PostgreSQL (or uses BENCH_DATABASE_URL), migrates it, then goes through the
+same path as the API: domain handler + unit of work + outbox row, on the async engine with
+N concurrent sessions. Prints bookings/s and list pages/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import partial
+
+from bookings.domain.access import Actor
+from bookings.domain.commands import CreateBooking, ListBookings, Period
+from bookings.domain.handlers import Context, create_booking, list_bookings
+from bookings.migrations.config import upgrade
+from bookings.persistence.database import AsyncDatabase
+from bookings.testing.postgres import (
+    create_database,
+    database_url,
+    throwaway_postgres,
+    unique_database_name,
+)
+
+START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+CONTEXT = Context(clock=lambda: datetime.now(UTC), reminder_lead=timedelta(minutes=10))
+LISTED_PROVIDER = Actor(id="listed-provider")
+
+
+@contextmanager
+def benchmark_database() -> Iterator[str]:
+    external = os.environ.get("BENCH_DATABASE_URL")
+    if external:
+        yield external
+        return
+    with throwaway_postgres() as server:
+        name = unique_database_name("bench")
+        create_database(server.admin_url, name)
+        url = database_url(server.admin_url, name)
+        upgrade(url)
+        yield url
+
+
+async def insert_bookings(db: AsyncDatabase, count: int, sessions: int) -> float:
+    """Each session books back-to-back half-hour slots for its own provider."""
+    per_session = count // sessions
+
+    async def session(index: int) -> None:
+        actor = LISTED_PROVIDER if index == 0 else Actor(id=f"provider-{index}")
+        for slot in range(per_session):
+            start = START + timedelta(minutes=30 * slot)
+            command = CreateBooking(actor, f"Booking {slot}", start, start + timedelta(minutes=30))
+            await db.run(partial(create_booking, command, context=CONTEXT))
+
+    began = time.perf_counter()
+    await asyncio.gather(*(session(i) for i in range(sessions)))
+    return per_session * sessions / (time.perf_counter() - began)
+
+
+async def list_pages(db: AsyncDatabase, pages: int, sessions: int) -> float:
+    query = ListBookings(LISTED_PROVIDER, Period.UPCOMING, page=3, limit=20)
+
+    async def session() -> None:
+        for _ in range(pages // sessions):
+            result = await db.run(lambda uow: list_bookings(query, uow, CONTEXT))
+            assert len(result.items) == 20
+
+    began = time.perf_counter()
+    await asyncio.gather(*(session() for _ in range(sessions)))
+    return pages / (time.perf_counter() - began)
+
+
+async def run(url: str, count: int, sessions: int, pages: int) -> None:
+    db = AsyncDatabase(url, pool_size=sessions)
+    try:
+        inserts_per_s = await insert_bookings(db, count, sessions)
+        pages_per_s = await list_pages(db, pages, sessions)
+    finally:
+        await db.close()
+    per_provider = count // sessions
+    print(f"{'measure':<48} {'result':>12}")
+    print(
+        f"{f'create_booking ({count} bookings, {sessions} sessions)':<48} {inserts_per_s:>8.0f} /s"
+    )
+    print(f"{f'upcoming list page ({per_provider} bookings/provider)':<48} {pages_per_s:>8.0f} /s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--bookings", type=int, default=10_000)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--pages", type=int, default=4_000)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores")
+    with benchmark_database() as url:
+        asyncio.run(run(url, args.bookings, args.sessions, args.pages))
+
+
+if __name__ == "__main__":
+    main()
