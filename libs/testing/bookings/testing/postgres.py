@@ -1,9 +1,11 @@
-"""A throwaway PostgreSQL cluster, and databases cloned from a template inside it."""
+"""PostgreSQL clusters run from the installed server binaries: throwaway ones for tests
+(databases cloned from a template inside them), lasting ones for the local stack."""
 
 from __future__ import annotations
 
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -31,17 +33,25 @@ _START_ATTEMPTS = 3
 _READY_TIMEOUT_S = 30.0
 
 # Durability is pointless for a cluster that is deleted after the run, and costly.
-_TEST_SETTINGS = {
-    "listen_addresses": "127.0.0.1",
-    "fsync": "off",
-    "synchronous_commit": "off",
-    "full_page_writes": "off",
-    "max_connections": "200",
-}
+_THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
 class PostgresStartError(RuntimeError):
-    """The throwaway cluster did not come up; the message carries the end of its log."""
+    """The cluster did not come up; the message carries the end of its log."""
+
+
+@dataclass(frozen=True)
+class PostgresBinaries:
+    initdb: str
+    postgres: str
+
+    @classmethod
+    def find(cls) -> PostgresBinaries:
+        bin_dirs = postgres_bin_dirs()
+        return cls(
+            initdb=find_binary("initdb", extra_dirs=bin_dirs, install_hint=_INSTALL_HINT),
+            postgres=find_binary("postgres", extra_dirs=bin_dirs, install_hint=_INSTALL_HINT),
+        )
 
 
 @dataclass(frozen=True)
@@ -58,59 +68,108 @@ class PostgresServer:
 @contextmanager
 def throwaway_postgres() -> Iterator[PostgresServer]:
     """Initialises a cluster in a temp folder, serves it on a free port, then deletes it all."""
-    bin_dirs = postgres_bin_dirs()
-    initdb = find_binary("initdb", extra_dirs=bin_dirs, install_hint=_INSTALL_HINT)
-    postgres = find_binary("postgres", extra_dirs=bin_dirs, install_hint=_INSTALL_HINT)
+    binaries = PostgresBinaries.find()
     run_as = RunAs.for_server("postgres")
     root = Path(tempfile.mkdtemp(prefix="bookings-pg-"))
     try:
         run_as.give(root)
-        _initdb(initdb, root / "data", run_as)
-        server = _start(postgres, root, run_as)
+        initialize_cluster(binaries, root, run_as)
+        server = _start_on_a_free_port(binaries, root, run_as)
         try:
             yield server
         finally:
-            # SIGINT is PostgreSQL's "fast" shutdown: clients are disconnected, no recovery needed.
-            stop_process(server.process, sig=2)
+            stop_postgres(server)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _initdb(initdb: str, data: Path, run_as: RunAs) -> None:
-    subprocess.run(
-        [initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        **run_as.popen_kwargs(),  # type: ignore[call-overload]
-    )
+def initialize_cluster(
+    binaries: PostgresBinaries, root: Path, run_as: RunAs, *, password: str | None = None
+) -> None:
+    """Creates the cluster in `root/data` (superuser `postgres`).
+
+    Without a password every local connection is trusted (tests); with one, TCP connections
+    must present it.
+    """
+    argv = [binaries.initdb, "-D", str(root / "data"), "-U", "postgres", "-E", "UTF8"]
+    argv += ["--no-locale"]
+    if password is None:
+        argv += ["-A", "trust"]
+    else:
+        password_file = root / "password"
+        password_file.write_text(password)
+        run_as.give(password_file)
+        argv += ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={password_file}"]
+    try:
+        subprocess.run(
+            argv,
+            check=True,
+            capture_output=True,
+            **run_as.popen_kwargs(),  # type: ignore[call-overload]
+        )
+    finally:
+        if password is not None:
+            (root / "password").unlink(missing_ok=True)
 
 
-def _start(postgres: str, root: Path, run_as: RunAs) -> PostgresServer:
+def start_postgres(
+    binaries: PostgresBinaries,
+    root: Path,
+    run_as: RunAs,
+    *,
+    port: int,
+    probe_url: str,
+    durable: bool = True,
+) -> PostgresServer | None:
+    """Serves the cluster in `root` on 127.0.0.1:`port`; None if it stopped before ready."""
+    settings = {
+        "listen_addresses": "127.0.0.1",
+        "port": str(port),
+        "unix_socket_directories": str(root),
+        "max_connections": "200",
+        **({} if durable else _THROWAWAY_SETTINGS),
+    }
+    argv = [binaries.postgres, "-D", str(root / "data")]
+    for name, value in settings.items():
+        argv += ["-c", f"{name}={value}"]
+    with (root / "postgres.log").open("ab") as log:
+        process = subprocess.Popen(  # type: ignore[call-overload]
+            argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL, **run_as.popen_kwargs()
+        )
+    server = PostgresServer(process=process, root=root, port=port)
+    if _wait_until_ready(process, probe_url):
+        return server
+    stop_postgres(server)
+    return None
+
+
+def stop_postgres(server: PostgresServer) -> None:
+    # SIGINT is PostgreSQL's "fast" shutdown: clients are disconnected, no recovery needed.
+    stop_process(server.process, sig=signal.SIGINT)
+
+
+def log_tail(root: Path) -> str:
     log_path = root / "postgres.log"
+    return log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+
+
+def _start_on_a_free_port(binaries: PostgresBinaries, root: Path, run_as: RunAs) -> PostgresServer:
     for _ in range(_START_ATTEMPTS):
         port = free_port()
-        settings = {**_TEST_SETTINGS, "port": str(port), "unix_socket_directories": str(root)}
-        argv = [postgres, "-D", str(root / "data")]
-        for name, value in settings.items():
-            argv += ["-c", f"{name}={value}"]
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(  # type: ignore[call-overload]
-                argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL, **run_as.popen_kwargs()
-            )
-        server = PostgresServer(process=process, root=root, port=port)
-        if _wait_until_ready(server):
-            return server
-        stop_process(process)  # another process took the port first: try a new one
-    log_tail = log_path.read_text(errors="replace")[-2000:]
-    raise PostgresStartError(f"PostgreSQL did not start; its log ends with:\n{log_tail}")
+        probe_url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        server = start_postgres(
+            binaries, root, run_as, port=port, probe_url=probe_url, durable=False
+        )
+        if server is not None:
+            return server  # else another process took the port first: try a new one
+    raise PostgresStartError(f"PostgreSQL did not start; its log ends with:\n{log_tail(root)}")
 
 
-def _wait_until_ready(server: PostgresServer) -> bool:
+def _wait_until_ready(process: subprocess.Popen[bytes], probe_url: str) -> bool:
     deadline = time.monotonic() + _READY_TIMEOUT_S
-    while time.monotonic() < deadline and server.process.poll() is None:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            with psycopg.connect(server.admin_url, connect_timeout=2):
+            with psycopg.connect(probe_url, connect_timeout=2):
                 return True
         except psycopg.OperationalError:
             time.sleep(0.05)

@@ -63,7 +63,13 @@ def throwaway_redis() -> Iterator[RedisServer]:
     """Serves an empty, non-persistent Redis on a free port, then deletes what it wrote."""
     root = Path(tempfile.mkdtemp(prefix="bookings-redis-"))
     try:
-        server = _start(find_redis_server(root), root)
+        binary = find_redis_server(root)
+        for _ in range(_START_ATTEMPTS):
+            server = start_redis(binary, root, port=free_port(), persistent=False)
+            if server is not None:
+                break  # else another process took the port first: try a new one
+        else:
+            raise RedisStartError(f"Redis did not start; its log ends with:\n{log_tail(root)}")
         try:
             yield server
         finally:
@@ -72,21 +78,27 @@ def throwaway_redis() -> Iterator[RedisServer]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _start(binary: str, root: Path) -> RedisServer:
+def start_redis(binary: str, root: Path, *, port: int, persistent: bool) -> RedisServer | None:
+    """Serves Redis from folder `root` on 127.0.0.1:`port`; None if it stopped before ready.
+
+    `persistent` keeps data across restarts (append-only file, fsync every second).
+    """
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root)]
+    argv += ["--logfile", str(root / "redis.log"), "--save", ""]
+    argv += ["--appendonly", "yes" if persistent else "no"]
+    process = subprocess.Popen(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    server = RedisServer(process=process, root=root, port=port)
+    if _wait_until_ready(server):
+        return server
+    stop_process(process)
+    return None
+
+
+def log_tail(root: Path) -> str:
     log_path = root / "redis.log"
-    for _ in range(_START_ATTEMPTS):
-        port = free_port()
-        argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(root)]
-        argv += ["--save", "", "--appendonly", "no", "--logfile", str(log_path)]
-        process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        server = RedisServer(process=process, root=root, port=port)
-        if _wait_until_ready(server):
-            return server
-        stop_process(process)  # another process took the port first: try a new one
-    log_tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-    raise RedisStartError(f"Redis did not start; its log ends with:\n{log_tail}")
+    return log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
 
 
 def _wait_until_ready(server: RedisServer) -> bool:
