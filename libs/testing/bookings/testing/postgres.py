@@ -84,14 +84,19 @@ def throwaway_postgres() -> Iterator[PostgresServer]:
 
 
 def initialize_cluster(
-    binaries: PostgresBinaries, root: Path, run_as: RunAs, *, password: str | None = None
+    binaries: PostgresBinaries,
+    root: Path,
+    run_as: RunAs,
+    *,
+    superuser: str = "postgres",
+    password: str | None = None,
 ) -> None:
-    """Creates the cluster in `root/data` (superuser `postgres`).
+    """Creates the cluster in `root/data`, owned by `superuser`.
 
     Without a password every local connection is trusted (tests); with one, TCP connections
     must present it.
     """
-    argv = [binaries.initdb, "-D", str(root / "data"), "-U", "postgres", "-E", "UTF8"]
+    argv = [binaries.initdb, "-D", str(root / "data"), "-U", superuser, "-E", "UTF8"]
     argv += ["--no-locale"]
     if password is None:
         argv += ["-A", "trust"]
