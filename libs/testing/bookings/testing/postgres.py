@@ -106,15 +106,18 @@ def initialize_cluster(
         run_as.give(password_file)
         argv += ["--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={password_file}"]
     try:
-        subprocess.run(
+        result = subprocess.run(
             argv,
-            check=True,
+            check=False,
             capture_output=True,
+            text=True,
             **run_as.popen_kwargs(),  # type: ignore[call-overload]
         )
     finally:
         if password is not None:
             (root / "password").unlink(missing_ok=True)
+    if result.returncode != 0:
+        raise PostgresStartError(f"initdb failed in {root}: {result.stderr.strip()}")
 
 
 def start_postgres(
