@@ -1,0 +1,1 @@
+"""The worker: outbox relay, reminder scheduler, reminder jobs and reconciler."""

@@ -1,0 +1,6 @@
+"""`python -m bookings.worker ...`: how the supervisor starts its role processes."""
+
+from bookings.worker.main import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The worker's command line: roles, health, configuration errors, supervision."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+import redis
+
+from bookings.testing.processes import free_port
+from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker, worker_env
+from bookings.worker.heartbeat import heartbeat_key
+from bookings.worker.main import run
+from bookings.worker.roles import Role
+
+
+def worker_command(
+    postgres_url: str, redis_url: str, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bookings.worker", *args],
+        env=worker_env(postgres_url, redis_url, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_an_unknown_role_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["relay", "dancer"]) == 2
+    assert "unknown role" in capsys.readouterr().err
+
+
+def test_a_bad_setting_stops_the_worker_with_one_line_naming_it(
+    postgres_url: str, redis_url: str
+) -> None:
+    result = worker_command(postgres_url, redis_url, "relay", REDIS_URL="http://nope")
+
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "REDIS_URL" in result.stderr
+
+
+def test_health_passes_only_for_roles_that_are_alive(
+    start_worker: StartWorker, postgres_url: str, redis_url: str
+) -> None:
+    start_worker("relay")
+
+    assert worker_command(postgres_url, redis_url, "health", "relay").returncode == 0
+    missing = worker_command(postgres_url, redis_url, "health")
+    assert missing.returncode == 1
+    assert "role jobs is not alive" in missing.stderr
+    down = worker_command(postgres_url, "redis://127.0.0.1:1/0", "health", "relay")
+    assert down.returncode == 1
+    assert "Redis is unreachable" in down.stderr
+
+
+def test_the_supervisor_restarts_a_crashed_role_and_stops_all_on_sigterm(
+    start_worker: StartWorker, redis_url: str
+) -> None:
+    supervisor = start_worker()
+    client = redis.Redis.from_url(redis_url)
+    key = heartbeat_key(Role.JOBS)
+    crashed_pid = int(client.get(key) or 0)
+
+    os.kill(crashed_pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while int(client.get(key) or 0) in (0, crashed_pid):
+        assert time.monotonic() < deadline, "the jobs role was not restarted"
+        time.sleep(0.1)
+    children = [int(client.get(heartbeat_key(role)) or 0) for role in Role]
+
+    assert supervisor.stop() == 0
+    for pid in children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # every role process is gone
+    assert "role exited; restarting" in supervisor.log()
+    client.close()
+
+
+def test_the_supervisor_serves_the_metrics_of_every_role(
+    start_worker: StartWorker, bookings: Bookings, published: PublishedEvents
+) -> None:
+    port = free_port()
+    start_worker(METRICS_PORT=str(port))
+    booking = bookings.create(due_in=-1.0)
+    published.wait_for(
+        lambda: published.of(booking.id, "booking.reminder"), timeout=15, what="the reminder"
+    )
+
+    def scrape() -> str:
+        return httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+
+    published.wait_for(
+        lambda: 'bookings_reminder_jobs_processed_total{outcome="sent"} 1.0' in scrape(),
+        timeout=10,
+        what="the jobs role's counter",
+    )
+    text = scrape()
+    assert "bookings_reminder_lateness_seconds_count 1.0" in text
+    assert "bookings_outbox_published_total 2.0" in text  # created, then reminder

@@ -1,0 +1,101 @@
+"""The outbox relay against real PostgreSQL and Redis."""
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+import redis
+import sqlalchemy as sa
+from prometheus_client import CollectorRegistry
+
+from bookings.events.publisher import EventPublisher
+from bookings.events.reminders import ReminderSchedule
+from bookings.persistence.database import Database
+from bookings.persistence.tables import outbox
+from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker
+from bookings.worker.metrics import WorkerMetrics
+from bookings.worker.relay import Relay
+from bookings.worker.role_process import reminder_schedule
+from bookings.worker.settings import WorkerSettings
+
+
+@pytest.fixture
+def schedule_client(redis_url: str) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+def make_relay(database: Database, client: redis.Redis) -> tuple[Relay, ReminderSchedule]:
+    schedule = reminder_schedule(client, WorkerSettings.from_env())
+    publisher = EventPublisher(client, stream_max_length=10_000)
+    metrics = WorkerMetrics(CollectorRegistry())
+    return Relay(database, client, publisher, schedule, metrics, batch_size=50), schedule
+
+
+def unpublished(database: Database) -> int:
+    with database.engine.connect() as connection:
+        statement = sa.select(sa.func.count()).where(outbox.c.published_at.is_(None))
+        count: int = connection.execute(statement).scalar_one()
+        return count
+
+
+def test_the_relay_publishes_marks_and_schedules_and_follows_a_cancel(
+    bookings: Bookings, published: PublishedEvents, schedule_client: redis.Redis
+) -> None:
+    relay, schedule = make_relay(bookings.database, schedule_client)
+    kept = bookings.create(due_in=60)
+    dropped = bookings.create(due_in=90)
+    bookings.cancel(dropped)
+
+    relay.drain()
+
+    assert unpublished(bookings.database) == 0
+    assert len(published.of(kept.id, "booking.created")) == 1
+    assert len(published.of(dropped.id, "booking.cancelled")) == 1
+    assert schedule.scheduled_at(kept.id) == kept.reminder_due_at
+    assert schedule.scheduled_at(dropped.id) is None
+
+
+def test_nothing_is_marked_published_while_redis_is_unreachable(
+    bookings: Bookings, schedule_client: redis.Redis
+) -> None:
+    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    relay, _ = make_relay(bookings.database, unreachable)
+    bookings.create(due_in=60)
+    waiting = unpublished(bookings.database)
+
+    with pytest.raises(redis.ConnectionError):
+        relay.drain()
+
+    assert waiting >= 1
+    assert unpublished(bookings.database) == waiting
+    relay_again, _ = make_relay(bookings.database, schedule_client)
+    relay_again.drain()
+    assert unpublished(bookings.database) == 0
+
+
+def test_two_relays_at_once_publish_every_outbox_row_exactly_once(
+    start_worker: StartWorker, bookings: Bookings, published: PublishedEvents
+) -> None:
+    start_worker("relay")
+    start_worker("relay")
+    created: list[object] = []
+
+    def create_many() -> None:
+        for _ in range(50):
+            created.append(bookings.create(due_in=600).id)
+
+    writers = [threading.Thread(target=create_many) for _ in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+
+    published.wait_for(
+        lambda: unpublished(bookings.database) == 0, timeout=30, what="the outbox to drain"
+    )
+    events = [e for e in published.all() if e.data.booking_id in set(created)]
+    assert len(created) == 200
+    assert len(events) == 200
+    assert len({e.id for e in events}) == 200

@@ -1,0 +1,127 @@
+"""The reminder job inside a real RQ worker: what it sends, and how its failures show."""
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+import redis
+from prometheus_client import CollectorRegistry
+from rq.job import JobStatus, Retry
+from rq.registry import FailedJobRegistry, ScheduledJobRegistry
+from rq.serializers import JSONSerializer
+from rq.utils import import_attribute
+
+from bookings.events.reminders import JsonJob, ReminderSchedule, reminder_job_id, reminder_queue
+from bookings.events.scheduler import ReminderScheduler
+from bookings.persistence.database import Database
+from bookings.worker import reminder_job
+from bookings.worker.conftest import Bookings
+from bookings.worker.heartbeat import Heartbeat
+from bookings.worker.jobs import FailureReporter, ReminderWorker
+from bookings.worker.metrics import WorkerMetrics
+from bookings.worker.role_process import reminder_schedule
+from bookings.worker.roles import Role
+from bookings.worker.settings import WorkerSettings
+
+
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    connection = redis.Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def schedule(client: redis.Redis) -> ReminderSchedule:
+    return reminder_schedule(client, WorkerSettings.from_env())
+
+
+def run_due_jobs(client: redis.Redis, database: Database) -> WorkerMetrics:
+    """Queues what is due and runs the queue once, as the scheduler and jobs roles would."""
+    metrics = WorkerMetrics(CollectorRegistry())
+    lead = timedelta(seconds=2)
+    reminder_job.install(reminder_job.JobRuntime(database, lead, metrics))
+    ReminderScheduler(client, interval=0.05).enqueue_jobs()
+    worker = ReminderWorker(
+        [reminder_queue(client)],
+        connection=client,
+        serializer=JSONSerializer,
+        job_class=JsonJob,
+        exception_handlers=[FailureReporter(metrics)],
+        stop=threading.Event(),
+        heartbeat=Heartbeat(client, Role.JOBS, stall_after_s=60),
+    )
+    worker.work(burst=True, logging_level="WARNING")
+    return metrics
+
+
+def sample(metrics: WorkerMetrics, name: str, **labels: str) -> float:
+    for metric in [metrics.reminder_jobs, metrics.reminder_job_failures]:
+        for family in metric.collect():
+            for s in family.samples:
+                if s.name == name and s.labels == labels:
+                    return s.value
+    return 0.0
+
+
+def test_the_scheduled_job_function_is_send_reminder() -> None:
+    assert import_attribute(reminder_job.JOB_FUNCTION) is reminder_job.send_reminder
+
+
+def test_a_due_reminder_is_sent_once_even_if_its_job_runs_twice(
+    client: redis.Redis, schedule: ReminderSchedule, bookings: Bookings
+) -> None:
+    booking = bookings.create(due_in=-1)
+    schedule.schedule(booking.id, booking.version, booking.reminder_due_at)
+    first = run_due_jobs(client, bookings.database)
+    schedule.schedule(booking.id, booking.version, booking.reminder_due_at)
+
+    second = run_due_jobs(client, bookings.database)
+
+    assert bookings.reminded_at(booking.id) is not None
+    assert sample(first, "bookings_reminder_jobs_processed_total", outcome="sent") == 1
+    assert sample(second, "bookings_reminder_jobs_processed_total", outcome="skipped") == 1
+
+
+def test_a_job_for_an_older_version_sends_nothing(
+    client: redis.Redis, schedule: ReminderSchedule, bookings: Bookings
+) -> None:
+    booking = bookings.create(due_in=-1)
+    bookings.move(booking, due_in=-0.5)
+    schedule.schedule(booking.id, booking.version, booking.reminder_due_at)  # the old version
+
+    run_due_jobs(client, bookings.database)
+
+    assert bookings.reminded_at(booking.id) is None
+
+
+def test_a_job_that_cannot_succeed_fails_at_once_and_visibly(
+    client: redis.Redis, schedule: ReminderSchedule, bookings: Bookings
+) -> None:
+    # Bad data: every retry would fail the same way.
+    job = reminder_queue(client).enqueue(
+        reminder_job.JOB_FUNCTION, "not-a-booking-id", 1, retry=Retry(max=3, interval=1)
+    )
+
+    metrics = run_due_jobs(client, bookings.database)
+
+    assert job.get_status(refresh=True) == JobStatus.FAILED
+    assert job.id in FailedJobRegistry(queue=reminder_queue(client))
+    assert sample(metrics, "bookings_reminder_jobs_failed_total", final="true") == 1
+
+
+def test_a_transient_failure_is_retried_later(client: redis.Redis) -> None:
+    unreachable = Database("postgresql://nobody@127.0.0.1:1/none")
+    schedule = reminder_schedule(client, WorkerSettings.from_env())
+    booking_id = UUID(int=7)  # never read: the database is unreachable
+    schedule.schedule(booking_id, 1, datetime.now(UTC))
+
+    metrics = run_due_jobs(client, unreachable)
+
+    job = JsonJob.fetch(reminder_job_id(booking_id), connection=client)
+    assert job.get_status() == JobStatus.SCHEDULED
+    assert job.id in ScheduledJobRegistry(queue=reminder_queue(client))
+    assert job.retries_left == len(schedule._options.retry_intervals) - 1
+    assert sample(metrics, "bookings_reminder_jobs_failed_total", final="false") == 1
