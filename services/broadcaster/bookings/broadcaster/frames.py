@@ -1,0 +1,92 @@
+"""What listeners receive: a stream entry turned into one encoded frame, shared by every
+connection it goes to, plus the `resync` frame for listeners whose history was trimmed away.
+
+The envelope's `data` is passed through as raw JSON (never re-encoded), so fields a newer
+publisher adds reach listeners unchanged; only `data.providerId` is read, for filtering.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import msgspec
+
+from bookings.events.stream import StreamEntry
+from bookings.events.subscriber import StreamId, format_stream_id, parse_stream_id
+
+RESYNC = "resync"
+
+
+class _Envelope(msgspec.Struct, rename="camel"):
+    occurred_at: str | None = None
+    data: msgspec.Raw = msgspec.Raw(b"null")
+
+
+class _Owner(msgspec.Struct, rename="camel"):
+    provider_id: str | None = None
+
+
+class _Frame(msgspec.Struct, rename="camel"):
+    event: str
+    id: str
+    occurred_at: str | None
+    data: msgspec.Raw
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+_owner_decoder = msgspec.json.Decoder(_Owner)
+_encoder = msgspec.json.Encoder()
+
+
+class MalformedEntry(ValueError):
+    """A stream entry whose data is not an event envelope; it is skipped, never sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One event ready to send: its metadata for filtering and its frame, encoded once."""
+
+    key: StreamId
+    event: str
+    provider_id: str | None
+    payload: bytes
+
+    @property
+    def published_at(self) -> float:
+        """When Redis appended the entry (the id's milliseconds), in Unix seconds."""
+        return self.key[0] / 1000
+
+
+def outgoing(entry: StreamEntry) -> Outgoing:
+    try:
+        envelope = _envelope_decoder.decode(entry.data)
+    except msgspec.DecodeError as error:
+        raise MalformedEntry(f"entry {entry.id}: {error}") from None
+    try:
+        owner = _owner_decoder.decode(envelope.data)
+    except msgspec.ValidationError:
+        owner = _Owner()  # not a booking: no owner, so only unfiltered listeners get it
+    frame = _Frame(
+        event=entry.event, id=entry.id, occurred_at=envelope.occurred_at, data=envelope.data
+    )
+    return Outgoing(
+        key=parse_stream_id(entry.id),
+        event=entry.event,
+        provider_id=owner.provider_id,
+        payload=_encoder.encode(frame),
+    )
+
+
+def resync(resume_from: StreamId, reason: str, *, now: datetime | None = None) -> bytes:
+    """Tells a listener it missed events that cannot be replayed: refetch state, then resume
+    from the frame's `id` (the stream's position when the listener went live)."""
+    occurred_at = (now or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+    data = _encoder.encode({"reason": reason})
+    frame = _Frame(
+        event=RESYNC,
+        id=format_stream_id(resume_from),
+        occurred_at=occurred_at,
+        data=msgspec.Raw(data),
+    )
+    return _encoder.encode(frame)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+
+from bookings.broadcaster.frames import MalformedEntry, outgoing, resync
+from bookings.events.stream import StreamEntry
+
+ENVELOPE = (
+    b'{"id":"e1","event":"booking.created","occurredAt":"2030-01-01T09:00:00Z",'
+    b'"data":{"bookingId":"b1","providerId":"prov-a","title":"T","future":{"x":[1,2]}}}'
+)
+
+
+def test_frame_has_channel_entry_id_time_and_data_passed_through() -> None:
+    event = outgoing(StreamEntry(id="1700000000123-4", event="booking.created", data=ENVELOPE))
+    frame = msgspec.json.decode(event.payload)
+    assert frame == {
+        "event": "booking.created",
+        "id": "1700000000123-4",
+        "occurredAt": "2030-01-01T09:00:00Z",
+        "data": {"bookingId": "b1", "providerId": "prov-a", "title": "T", "future": {"x": [1, 2]}},
+    }
+    assert event.provider_id == "prov-a"
+    assert event.key == (1700000000123, 4)
+    assert event.published_at == pytest.approx(1700000000.123)
+
+
+def test_channel_comes_from_the_entry_not_the_envelope() -> None:
+    event = outgoing(StreamEntry(id="1-0", event="booking.cancelled", data=ENVELOPE))
+    assert msgspec.json.decode(event.payload)["event"] == "booking.cancelled"
+
+
+def test_data_that_is_not_an_object_has_no_owner() -> None:
+    event = outgoing(StreamEntry(id="1-0", event="x", data=b'{"data":[1]}'))
+    assert event.provider_id is None
+
+
+@pytest.mark.parametrize("data", [b"", b"not json", b"[]", b'{"occurredAt": 5}'])
+def test_entry_that_is_not_an_envelope_is_malformed(data: bytes) -> None:
+    with pytest.raises(MalformedEntry):
+        outgoing(StreamEntry(id="1-0", event="booking.created", data=data))
+
+
+def test_resync_frame_names_the_position_to_resume_from() -> None:
+    frame = msgspec.json.decode(resync((17, 2), "trimmed", now=datetime(2030, 1, 1, tzinfo=UTC)))
+    assert frame == {
+        "event": "resync",
+        "id": "17-2",
+        "occurredAt": "2030-01-01T00:00:00Z",
+        "data": {"reason": "trimmed"},
+    }

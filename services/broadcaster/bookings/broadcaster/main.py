@@ -1,0 +1,36 @@
+"""Entry point of the broadcaster process: settings from env vars, logging, then serve."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+
+from bookings.broadcaster.server import serve_until_terminated
+from bookings.broadcaster.settings import BroadcasterSettings
+from bookings.runtime.entrypoint import run
+from bookings.runtime.env import Env
+from bookings.runtime.logs import configure_logging
+
+SERVICE = "broadcaster"
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop when installed (the packaged binary has it): cheaper fan-out to many sockets."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def main() -> int:
+    settings = BroadcasterSettings.from_env(Env())
+    configure_logging(settings.common.log_level, settings.common.log_format, service=SERVICE)
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        runner.run(serve_until_terminated(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run(SERVICE, main))

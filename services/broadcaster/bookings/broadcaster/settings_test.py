@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from bookings.broadcaster.settings import BroadcasterSettings
+from bookings.runtime.env import ConfigError, Env
+
+
+def test_defaults_listen_on_localhost_3001_with_five_second_auth() -> None:
+    settings = BroadcasterSettings.from_env(Env({}))
+    assert (settings.host, settings.port) == ("127.0.0.1", 3001)
+    assert settings.auth_timeout_s == 5.0
+    assert settings.max_buffer_bytes == 1024 * 1024
+    assert settings.common.redis_url == "redis://localhost:6379/0"
+
+
+def test_values_come_from_the_environment() -> None:
+    settings = BroadcasterSettings.from_env(
+        Env({"HOST": "10.1.2.3", "PORT": "9000", "BROADCASTER_MAX_BUFFER_BYTES": "65536"})
+    )
+    assert (settings.host, settings.port, settings.max_buffer_bytes) == ("10.1.2.3", 9000, 65536)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("PORT", "70000"),
+        ("BROADCASTER_AUTH_TIMEOUT_SECONDS", "soon"),
+        ("BROADCASTER_MAX_BUFFER_BYTES", "10"),
+    ],
+)
+def test_bad_value_names_its_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        BroadcasterSettings.from_env(Env({name: value}))
+    assert raised.value.variable == name
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(ConfigError) as raised:
+        BroadcasterSettings.from_env(Env({"APP_ENV": "production"}))
+    assert raised.value.variable == "JWT_SECRET"
+
+
+def test_settings_never_show_the_secret() -> None:
+    settings = BroadcasterSettings.from_env(Env({"JWT_SECRET": "s" * 40}))
+    assert "s" * 40 not in repr(settings)
