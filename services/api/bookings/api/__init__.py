@@ -1,0 +1,1 @@
+"""The bookings HTTP API (Litestar, msgspec bodies), served by granian."""

@@ -1,0 +1,71 @@
+"""`create_app(settings)`: the Litestar application, with everything it uses built from settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.types import ControllerRouterHandler
+
+from bookings.api.dependencies import APP_DEPENDENCIES, SERVICES_STATE_KEY
+from bookings.api.metrics import Metrics
+from bookings.api.observability import ObservabilityMiddleware
+from bookings.api.openapi import openapi_config
+from bookings.api.problems import handle_exception
+from bookings.api.routes.bookings import BookingsController
+from bookings.api.routes.login import login
+from bookings.api.routes.operations import health, metrics, ready
+from bookings.api.services import Services
+from bookings.api.settings import ApiSettings
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: ApiSettings) -> Litestar:
+    app_metrics = Metrics()
+    services = Services.build(settings, app_metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The server stops taking requests and lets in-flight ones finish before this exits.
+        try:
+            yield
+        finally:
+            await services.close()
+
+    handlers: list[ControllerRouterHandler] = [BookingsController, health, ready, metrics]
+    if settings.login_enabled:
+        handlers.append(login)
+    app = Litestar(
+        route_handlers=handlers,
+        dependencies=APP_DEPENDENCIES,
+        exception_handlers={Exception: handle_exception},
+        openapi_config=openapi_config(API_VERSION),
+        cors_config=(
+            CORSConfig(allow_origins=list(settings.cors_origins), expose_headers=_EXPOSED)
+            if settings.cors_origins
+            else None
+        ),
+        lifespan=[lifespan],
+        state=None,
+        debug=False,
+        # Litestar's own request logging would duplicate ours (observability.py).
+        logging_config=None,
+    )
+    app.state[SERVICES_STATE_KEY] = services
+    # Wrapping the whole handler (not route middleware) sees unknown paths and 405s too.
+    app.asgi_handler = ObservabilityMiddleware(app.asgi_handler, app_metrics)
+    return app
+
+
+_EXPOSED = [
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+    "Idempotent-Replayed",
+]

@@ -1,0 +1,84 @@
+"""Fixtures for the API's tests: a migrated database, a Redis, and clients of a real app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from litestar.testing import TestClient
+
+from bookings.api.app import create_app
+from bookings.api.settings import ApiSettings
+from bookings.migrations.config import upgrade
+from bookings.runtime.env import Env
+
+pytest_plugins = ["bookings.testing.pytest_plugin"]
+
+SettingsFactory = Callable[..., ApiSettings]
+TokenFactory = Callable[..., dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def prepare_database_template() -> Callable[[str], None]:
+    """Every test database starts from the migrated schema."""
+    return upgrade
+
+
+@pytest.fixture
+def make_settings(postgres_url: str, redis_url: str) -> SettingsFactory:
+    """Settings for this test's servers; keyword arguments set further env vars."""
+
+    def make(**variables: str) -> ApiSettings:
+        values: Mapping[str, str] = {
+            "APP_ENV": "test",
+            "DATABASE_URL": postgres_url,
+            "REDIS_URL": redis_url,
+            "DATABASE_POOL_SIZE": "5",
+            **variables,
+        }
+        return ApiSettings.from_env(Env(values))
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: SettingsFactory) -> ApiSettings:
+    return make_settings()
+
+
+@pytest.fixture
+def client(settings: ApiSettings) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def auth(settings: ApiSettings) -> TokenFactory:
+    """`Authorization` headers: auth("p1") is a provider, auth("p1", "admin") an admin."""
+
+    def headers(sub: str, *roles: str) -> dict[str, str]:
+        # Minted with PyJWT alone, as a token from another issuer would be.
+        now = int(time.time())
+        claims = {"sub": sub, "roles": list(roles or ["provider"]), "iat": now, "exp": now + 600}
+        token = jwt.encode(claims, settings.tokens.secret, algorithm="HS256")
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+SlotFactory = Callable[..., dict[str, str]]
+
+
+@pytest.fixture
+def slot() -> SlotFactory:
+    """`startTime`/`endTime` of a slot starting `hours` from now, lasting `minutes`."""
+
+    def make(hours: float, minutes: float = 60) -> dict[str, str]:
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours)
+        end = start + timedelta(minutes=minutes)
+        return {"startTime": start.isoformat(), "endTime": end.isoformat()}
+
+    return make

@@ -1,0 +1,34 @@
+"""Errors of the HTTP layer itself (not the domain's), each mapped to a response in problems.py."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RateLimited(ApiError):
+    """Too many requests in the current window; `headers` tell the client when to retry."""
+
+    def __init__(self, retry_after: int, headers: dict[str, str]) -> None:
+        super().__init__(f"rate limit exceeded; retry in {retry_after} s")
+        self.retry_after = retry_after
+        self.headers = headers
+
+
+class NoUsableRole(ApiError):
+    """An authenticated caller whose token grants none of the roles this route needs."""
+
+
+class IdempotencyKeyReused(ApiError):
+    """The Idempotency-Key was first used with another request (method, path or body)."""
+
+
+class RequestInFlight(ApiError):
+    """A request with the same Idempotency-Key is still being processed."""
+
+
+class InvalidIdempotencyKey(ApiError):
+    """The Idempotency-Key header is empty or too long."""

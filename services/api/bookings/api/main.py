@@ -1,0 +1,63 @@
+"""`api.pex`: serves the API with granian on HOST:PORT, configured by env vars only.
+
+Settings are checked here, before any worker starts, so a bad value is one line on stderr and
+exit status 2. Each worker process then builds its app from the same env (asgi.app_from_env).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+
+from granian.constants import Interfaces, Loops
+from granian.log import LogLevels
+from granian.server import Server
+
+from bookings.api.settings import ApiSettings
+from bookings.runtime.entrypoint import run
+from bookings.runtime.logs import configure_logging
+
+APP_FACTORY = "bookings.api.asgi:app_from_env"
+# Mirrors bookings.api.metrics.MULTIPROC_DIR_VAR; importing that module here would load
+# prometheus_client before the variable is set, which fixes its single-process mode.
+_MULTIPROC_DIR_VAR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def serve() -> int:
+    settings = ApiSettings.from_env()
+    configure_logging(settings.common.log_level, settings.common.log_format, service="api")
+    metrics_dir = None
+    if settings.workers > 1 and not os.environ.get(_MULTIPROC_DIR_VAR):
+        metrics_dir = tempfile.mkdtemp(prefix="bookings-api-metrics-")
+        os.environ[_MULTIPROC_DIR_VAR] = metrics_dir
+    try:
+        server = Server(
+            APP_FACTORY,
+            address=settings.host,
+            port=settings.port,
+            interface=Interfaces.ASGI,
+            factory=True,
+            workers=settings.workers,
+            loop=Loops.auto,  # uvloop when installed
+            websockets=False,
+            log_level=LogLevels(settings.common.log_level.lower()),
+            # The server's own lines go through the root logger, so they are JSON like ours.
+            log_dictconfig={"loggers": {"_granian": {"handlers": [], "propagate": True}}},
+            # Graceful shutdown: a worker gets this long to finish in-flight requests.
+            workers_kill_timeout=30,
+        )
+        server.serve()
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
+def main() -> None:
+    sys.exit(run("api", serve))
+
+
+if __name__ == "__main__":
+    main()

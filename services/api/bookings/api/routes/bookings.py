@@ -1,0 +1,237 @@
+"""`/bookings`: create, read, list, reschedule and cancel, for providers and admins."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.params import HeaderParameter, JSONBody, Parameter, QueryParameter
+
+from bookings.api.dependencies import (
+    BOOKING_DEPENDENCIES,
+    ActorDep,
+    ServicesDep,
+)
+from bookings.api.idempotent import IDEMPOTENCY_KEY_HEADER, is_replay, run_state_change
+from bookings.api.openapi import SECURITY, problems
+from bookings.api.schemas import (
+    NO_NUL,
+    BookingCreate,
+    BookingPage,
+    BookingResponse,
+    BookingUpdate,
+)
+from bookings.api.services import Services
+from bookings.domain import handlers
+from bookings.domain.access import Actor
+from bookings.domain.commands import (
+    CancelBooking,
+    ChangeBooking,
+    CreateBooking,
+    GetBooking,
+    ListBookings,
+    Period,
+)
+from bookings.domain.errors import BookingNotFound
+
+IdempotencyKey = Annotated[
+    str | None,
+    HeaderParameter(
+        name=IDEMPOTENCY_KEY_HEADER,
+        required=False,
+        description="Retrying with the same key and body replays the first response.",
+    ),
+]
+BookingId = Annotated[
+    str, Parameter(description="The booking's id (a UUID; anything else is not found).")
+]
+ProviderFilter = Annotated[
+    str | None,
+    QueryParameter(
+        name="providerId",
+        required=False,
+        max_length=200,
+        pattern=NO_NUL,
+        description="Admins only: one provider.",
+    ),
+]
+PageNumber = Annotated[int, Parameter(ge=1, le=1_000_000, description="1-based page number.")]
+PageSize = Annotated[int, Parameter(ge=1, le=100, description="Items per page (1-100).")]
+_READ_PROBLEMS = problems(401, 403, 422, 429)
+
+
+class BookingsController(Controller):
+    path = "/bookings"
+    tags = ("bookings",)
+    security = SECURITY
+    dependencies = BOOKING_DEPENDENCIES
+
+    @post(
+        "/",
+        operation_id="createBooking",
+        summary="Create a booking",
+        description="A provider books for itself; an admin may name any `providerId`.",
+        status_code=201,
+        responses=problems(400, 401, 403, 409, 422, 429),
+    )
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
+        actor: ActorDep,
+        data: JSONBody[BookingCreate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[BookingResponse]:
+        command = CreateBooking(
+            actor=actor,
+            title=data.title,
+            start_time=data.start_time,
+            end_time=data.end_time,
+            provider_id=data.provider_id,
+        )
+        response = await run_state_change(
+            request,
+            services,
+            actor,
+            idempotency_key,
+            lambda uow: handlers.create_booking(command, uow, services.context),
+            status_code=201,
+        )
+        if not is_replay(response):
+            services.metrics.bookings_created.inc()
+        return response
+
+    @get(
+        "/{booking_id:str}",
+        operation_id="getBooking",
+        summary="Get one booking",
+        description="Owner or admin only; anyone else gets 404.",
+        responses=problems(401, 403, 404, 429),
+    )
+    async def get_one(
+        self, services: ServicesDep, actor: ActorDep, booking_id: BookingId
+    ) -> BookingResponse:
+        query = GetBooking(actor=actor, booking_id=_uuid(booking_id))
+        booking = await services.database.run(lambda uow: handlers.get_booking(query, uow))
+        return BookingResponse.of(booking)
+
+    @get(
+        "/upcoming/list",
+        operation_id="listUpcomingBookings",
+        summary="Bookings starting now or later, soonest first",
+        description="Cancelled bookings are included (see `status`). Order: start, then id.",
+        responses=_READ_PROBLEMS,
+    )
+    async def upcoming(
+        self,
+        services: ServicesDep,
+        actor: ActorDep,
+        provider_id: ProviderFilter = None,
+        page: PageNumber = 1,
+        limit: PageSize = 20,
+    ) -> BookingPage:
+        return await _list(services, actor, Period.UPCOMING, provider_id, page, limit)
+
+    @get(
+        "/past/list",
+        operation_id="listPastBookings",
+        summary="Bookings that started before now, latest first",
+        description="Cancelled bookings are included (see `status`). Order: start, then id.",
+        responses=_READ_PROBLEMS,
+    )
+    async def past(
+        self,
+        services: ServicesDep,
+        actor: ActorDep,
+        provider_id: ProviderFilter = None,
+        page: PageNumber = 1,
+        limit: PageSize = 20,
+    ) -> BookingPage:
+        return await _list(services, actor, Period.PAST, provider_id, page, limit)
+
+    @post(
+        "/{booking_id:str}/cancel",
+        operation_id="cancelBooking",
+        summary="Cancel a booking",
+        description="Its reminder is cancelled with it. Cancelling twice is a 409.",
+        status_code=200,
+        responses=problems(401, 403, 404, 409, 422, 429),
+    )
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
+        actor: ActorDep,
+        booking_id: BookingId,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[BookingResponse]:
+        command = CancelBooking(actor=actor, booking_id=_uuid(booking_id))
+        response = await run_state_change(
+            request,
+            services,
+            actor,
+            idempotency_key,
+            lambda uow: handlers.cancel_booking(command, uow, services.context),
+            status_code=200,
+        )
+        if not is_replay(response):
+            services.metrics.bookings_cancelled.inc()
+        return response
+
+    @patch(
+        "/{booking_id:str}",
+        operation_id="changeBooking",
+        summary="Rename and/or move a booking",
+        description="Fields left out stay as they are; a move moves the reminder too.",
+        responses=problems(400, 401, 403, 404, 409, 422, 429),
+    )
+    async def change(
+        self,
+        request: Request[Any, Any, Any],
+        services: ServicesDep,
+        actor: ActorDep,
+        booking_id: BookingId,
+        data: JSONBody[BookingUpdate],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[BookingResponse]:
+        command = ChangeBooking(
+            actor=actor,
+            booking_id=_uuid(booking_id),
+            title=data.title,
+            start_time=data.start_time,
+            end_time=data.end_time,
+        )
+        return await run_state_change(
+            request,
+            services,
+            actor,
+            idempotency_key,
+            lambda uow: handlers.change_booking(command, uow, services.context),
+            status_code=200,
+        )
+
+
+async def _list(
+    services: Services,
+    actor: Actor,
+    period: Period,
+    provider_id: str | None,
+    page: int,
+    limit: int,
+) -> BookingPage:
+    query = ListBookings(
+        actor=actor, period=period, page=page, limit=limit, provider_id=provider_id
+    )
+    result = await services.database.run(
+        lambda uow: handlers.list_bookings(query, uow, services.context)
+    )
+    return BookingPage.of(result)
+
+
+def _uuid(raw: str) -> UUID:
+    """A malformed id names no booking: 404, like a missing one (nothing is leaked)."""
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise BookingNotFound(UUID(int=0)) from None

@@ -1,0 +1,79 @@
+"""Liveness, readiness and metrics, for orchestrators and Prometheus (no auth)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any
+
+from litestar import Response, get
+from sqlalchemy import text
+
+from bookings.api.dependencies import ServicesDep
+from bookings.api.openapi import problems
+from bookings.api.problems import ProblemSpec, problem_response
+from bookings.api.schemas import HealthStatus
+from bookings.api.services import Services
+
+_CHECK_TIMEOUT_S = 2.0
+
+
+@get("/health", operation_id="health", summary="The process is alive", tags=["operations"])
+async def health() -> HealthStatus:
+    return HealthStatus(status="ok")
+
+
+@get(
+    "/health/ready",
+    operation_id="ready",
+    summary="PostgreSQL and Redis are reachable",
+    description="503 (problem+json) names the dependency that failed in `detail`.",
+    tags=["operations"],
+    responses=problems(503),
+)
+async def ready(services: ServicesDep) -> Response[HealthStatus] | Response[bytes]:
+    checks = dict(
+        zip(
+            ("postgres", "redis"),
+            await asyncio.gather(_check_postgres(services), _check_redis(services)),
+            strict=True,
+        )
+    )
+    failed = [f"{name} {result}" for name, result in checks.items() if result != "ok"]
+    if failed:
+        return problem_response(ProblemSpec(503, "not-ready", "; ".join(failed)), "/health/ready")
+    return Response(HealthStatus(status="ok", checks=checks))
+
+
+@get(
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics",
+    tags=["operations"],
+    include_in_schema=False,
+)
+async def metrics(services: ServicesDep) -> Response[bytes]:
+    return Response(services.metrics.render(), media_type=services.metrics.content_type)
+
+
+async def _check_postgres(services: Services) -> str:
+    async def probe() -> None:
+        async with services.database.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    return await _outcome(probe())
+
+
+async def _check_redis(services: Services) -> str:
+    async def probe() -> None:
+        await services.redis.ping()
+
+    return await _outcome(probe())
+
+
+async def _outcome(probe: Coroutine[Any, Any, None]) -> str:
+    try:
+        await asyncio.wait_for(probe, _CHECK_TIMEOUT_S)
+    except Exception as error:  # any failure means "not ready", whatever its kind
+        return f"unavailable: {type(error).__name__}"
+    return "ok"

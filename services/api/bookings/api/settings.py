@@ -1,0 +1,83 @@
+"""The API's settings: the shared ones plus its own, read from env vars once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bookings.auth import TokenSettings
+from bookings.runtime.env import ConfigError, Env
+from bookings.runtime.settings import CommonSettings
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Requests allowed per minute: login per client IP, reads and writes per principal."""
+
+    enabled: bool = True
+    login_per_minute: int = 20
+    writes_per_minute: int = 120
+    reads_per_minute: int = 600
+
+    @classmethod
+    def from_env(cls, env: Env) -> RateLimits:
+        return cls(
+            enabled=env.flag("RATE_LIMIT_ENABLED", True),
+            login_per_minute=env.integer("RATE_LIMIT_LOGIN_PER_MINUTE", 20, minimum=1),
+            writes_per_minute=env.integer("RATE_LIMIT_WRITES_PER_MINUTE", 120, minimum=1),
+            reads_per_minute=env.integer("RATE_LIMIT_READS_PER_MINUTE", 600, minimum=1),
+        )
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    common: CommonSettings
+    host: str
+    port: int
+    # Server processes; more than one shares /metrics through prometheus multiprocess files.
+    workers: int
+    database_pool_size: int
+    cors_origins: tuple[str, ...]
+    rate_limits: RateLimits
+    tokens: TokenSettings
+
+    @property
+    def login_enabled(self) -> bool:
+        """`POST /auth/login` mints tokens for anyone: development and tests only."""
+        return not self.common.is_production
+
+    @classmethod
+    def from_env(cls, env: Env | None = None) -> ApiSettings:
+        env = Env() if env is None else env
+        common = CommonSettings.from_env(env)
+        return cls(
+            common=common,
+            host=env.get("HOST", DEFAULT_HOST),
+            port=env.integer("PORT", DEFAULT_PORT, minimum=1, maximum=65535),
+            workers=env.integer("API_WORKERS", 1, minimum=1, maximum=64),
+            database_pool_size=env.integer("DATABASE_POOL_SIZE", 20, minimum=1, maximum=200),
+            cors_origins=_cors_origins(env, production=common.is_production),
+            rate_limits=RateLimits.from_env(env),
+            tokens=TokenSettings(
+                secret=common.jwt_secret,
+                ttl=env.seconds("JWT_TTL_SECONDS", 3600, minimum=1),
+                issuer=env.optional("JWT_ISSUER"),
+                audience=env.optional("JWT_AUDIENCE"),
+                leeway=timedelta(seconds=env.number("JWT_LEEWAY_SECONDS", 10)),
+            ),
+        )
+
+
+def _cors_origins(env: Env, *, production: bool) -> tuple[str, ...]:
+    """`CORS_ORIGINS`, comma-separated; by default any origin in development, none in production."""
+    raw = env.optional("CORS_ORIGINS")
+    if raw is None:
+        return () if production else ("*",)
+    origins = tuple(origin.strip() for origin in raw.split(",") if origin.strip())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ConfigError("CORS_ORIGINS", f"expected http(s) origins or *, got {origin!r}")
+    return origins
