@@ -1,0 +1,46 @@
+"""Where the local stack puts its data and which ports it serves on (env vars, with defaults)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bookings.devstack.services import ServiceSpec
+from bookings.runtime.env import Env
+from bookings.runtime.settings import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
+
+
+@dataclass(frozen=True)
+class StackSettings:
+    data_dir: Path
+    database_url: str
+    redis_url: str
+    api_port: int
+    broadcaster_port: int
+
+    @classmethod
+    def from_env(cls, env: Env) -> StackSettings:
+        return cls(
+            data_dir=Path(env.get("BOOKINGS_DATA_DIR", ".local")).resolve(),
+            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
+            api_port=env.integer("API_PORT", 3000, minimum=1, maximum=65535),
+            broadcaster_port=env.integer("BROADCASTER_PORT", 3001, minimum=1, maximum=65535),
+        )
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def broadcaster_url(self) -> str:
+        return f"http://127.0.0.1:{self.broadcaster_port}"
+
+    def services(self) -> tuple[ServiceSpec, ...]:
+        return (
+            ServiceSpec("api", "bookings.api.main", {"PORT": str(self.api_port)}),
+            ServiceSpec(
+                "broadcaster", "bookings.broadcaster.main", {"PORT": str(self.broadcaster_port)}
+            ),
+            ServiceSpec("worker", "bookings.worker"),
+        )

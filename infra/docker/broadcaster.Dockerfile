@@ -1,0 +1,12 @@
+# The WebSocket broadcaster. Built by `./pants package infra/docker:broadcaster`.
+FROM python:3.11-slim-bookworm
+RUN useradd --system --uid 10001 --no-create-home bookings
+# Unpack the pex into a venv at build time: no writes and no resolution at container start.
+COPY services.broadcaster/broadcaster.pex /tmp/broadcaster.pex
+RUN PEX_TOOLS=1 python3.11 /tmp/broadcaster.pex venv --compile /app && rm /tmp/broadcaster.pex
+USER bookings
+ENV APP_ENV=production HOST=0.0.0.0 PORT=3001
+EXPOSE 3001
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["python3.11", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3001/health', timeout=2)"]
+ENTRYPOINT ["/app/pex"]
