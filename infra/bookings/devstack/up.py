@@ -46,8 +46,9 @@ def main() -> int:
     try:
         settings = StackSettings.from_env(Env())
         with ExitStack() as stack:
-            services = start_stack(stack, settings)
-            print_welcome(settings)
+            services = start_stack(stack, settings, stop)
+            if not stop.is_set():
+                print_welcome(settings)
             while not stop.wait(0.5):
                 crashed = [s.name for s in services if s.exited]
                 if crashed:
@@ -67,7 +68,9 @@ def main() -> int:
         return 1
 
 
-def start_stack(stack: ExitStack, settings: StackSettings) -> list[RunningService]:
+def start_stack(
+    stack: ExitStack, settings: StackSettings, stop: threading.Event
+) -> list[RunningService]:
     """Starts everything; `stack` stops it all again, in reverse order, when it closes."""
     for port, name in ((settings.api_port, "API"), (settings.broadcaster_port, "broadcaster")):
         require_free(port, what=name, override="stop the other copy of the stack")
@@ -95,14 +98,17 @@ def start_stack(stack: ExitStack, settings: StackSettings) -> list[RunningServic
         service = RunningService(spec, base_env)
         stack.callback(service.stop)
         services.append(service)
-    wait_until_ready(services, [settings.api_url, settings.broadcaster_url])
+    wait_until_ready(services, [settings.api_url, settings.broadcaster_url], stop)
     return services
 
 
-def wait_until_ready(services: list[RunningService], base_urls: list[str]) -> None:
+def wait_until_ready(
+    services: list[RunningService], base_urls: list[str], stop: threading.Event
+) -> None:
+    """Returns when every service answers ready, or at once when Ctrl-C asks to stop."""
     pending = {f"{url}/health/ready" for url in base_urls}
     deadline = time.monotonic() + READY_TIMEOUT_S
-    while pending:
+    while pending and not stop.is_set():
         if any(s.exited for s in services):
             raise StackFailed("a service stopped while starting (see its lines above)")
         if time.monotonic() > deadline:
