@@ -8,6 +8,7 @@ import sys
 
 from bookings.runtime import entrypoint
 from bookings.worker.health import health_problems
+from bookings.worker.parent import stop_with_parent
 from bookings.worker.role_process import run_role
 from bookings.worker.roles import ALL_ROLES, Role
 from bookings.worker.settings import WorkerSettings
@@ -49,6 +50,8 @@ def run(argv: list[str]) -> int:
         return EXIT_USAGE
     settings = WorkerSettings.from_env()
     if len(roles) == 1:
+        if supervised:
+            stop_with_parent()
         return run_role(roles[0], settings, serve_metrics=not supervised)
     return Supervisor(roles, settings).run()
 

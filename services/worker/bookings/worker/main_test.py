@@ -81,6 +81,31 @@ def test_the_supervisor_restarts_a_crashed_role_and_stops_all_on_sigterm(
     client.close()
 
 
+def test_role_processes_stop_when_the_supervisor_is_killed(
+    start_worker: StartWorker, redis_url: str
+) -> None:
+    supervisor = start_worker()
+    client = redis.Redis.from_url(redis_url)
+    children = [int(client.get(heartbeat_key(role)) or 0) for role in Role]
+    client.close()
+    assert all(children)
+
+    supervisor.kill()
+    deadline = time.monotonic() + 30
+    while alive := [pid for pid in children if _is_running(pid)]:
+        assert time.monotonic() < deadline, f"role processes {alive} outlived the supervisor"
+        time.sleep(0.1)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie has exited, only its parent must reap it
+        return stat.read().split(") ", 1)[1][0] != "Z"
+
+
 def test_the_supervisor_serves_the_metrics_of_every_role(
     start_worker: StartWorker, bookings: Bookings, published: PublishedEvents
 ) -> None:
