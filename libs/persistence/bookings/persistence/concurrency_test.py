@@ -5,11 +5,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bookings.domain.access import Actor
-from bookings.domain.commands import CreateBooking
+from bookings.domain.commands import CreateBooking, GetBooking, ListBookings, Period
 from bookings.domain.errors import BookingConflict
-from bookings.domain.handlers import Context, create_booking
+from bookings.domain.handlers import Context, create_booking, get_booking, list_bookings
 from bookings.domain.model import Booking
 from bookings.persistence.database import AsyncDatabase
+from bookings.persistence.repository import ReadOnlyWork
 
 NOW = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 CONTEXT = Context(clock=lambda: NOW, reminder_lead=timedelta(minutes=10))
@@ -45,3 +46,26 @@ async def test_concurrent_overlapping_bookings_yield_one_booking_and_conflicts(
     # An insert that meets an in-flight overlapping one waits for it to commit or roll back, so
     # every loser collided with the one committed winner, and is told its id.
     assert {c.conflicting_booking_id for c in conflicts} == {winners[0].id}
+
+
+async def test_read_only_work_reads_committed_bookings_and_refuses_writes(
+    database: AsyncDatabase,
+) -> None:
+    actor = Actor(id="read-only-provider")
+    start = NOW + timedelta(days=3)
+    command = CreateBooking(actor, "Seen", start, start + timedelta(hours=1))
+    created = await database.run(lambda uow: create_booking(command, uow, CONTEXT))
+
+    seen = await database.run(
+        lambda uow: get_booking(GetBooking(actor, created.id), uow), read_only=True
+    )
+    assert seen.title == "Seen"
+
+    later = CreateBooking(actor, "Never", start + timedelta(hours=2), start + timedelta(hours=3))
+    with pytest.raises(ReadOnlyWork):
+        await database.run(lambda uow: create_booking(later, uow, CONTEXT), read_only=True)
+    listed = await database.run(
+        lambda uow: list_bookings(ListBookings(actor, Period.UPCOMING), uow, CONTEXT),
+        read_only=True,
+    )
+    assert [b.title for b in listed.items] == ["Seen"]

@@ -56,9 +56,16 @@ class AsyncDatabase:
             sqlalchemy_url(database_url), **_engine_options(pool_size)
         )
 
-    async def run(self, work: Work[T]) -> T:
+    async def run(self, work: Work[T], *, read_only: bool = False) -> T:
+        """`read_only` work runs in autocommit: no BEGIN/ROLLBACK round trips. Each statement
+        still sees its own committed snapshot, as it would inside a READ COMMITTED transaction.
+        """
         async with self.engine.connect() as connection:
-            return await connection.run_sync(lambda sync: work(SqlUnitOfWork(sync)))
+            if read_only:
+                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            return await connection.run_sync(
+                lambda sync: work(SqlUnitOfWork(sync, read_only=read_only))
+            )
 
     async def close(self) -> None:
         await self.engine.dispose()

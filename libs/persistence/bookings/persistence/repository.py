@@ -59,9 +59,15 @@ _LISTS = {
 }
 
 
+class ReadOnlyWork(RuntimeError):
+    """Work run as read-only tried to change something: a programming error."""
+
+
 class SqlBookingRepository:
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, read_only: bool = False) -> None:
         self._connection = connection
+        # Read-only work may run in autocommit, where a write would commit on its own.
+        self._read_only = read_only
         self._loaded_versions: dict[UUID, int] = {}
         self.seen: list[Booking] = []
 
@@ -96,6 +102,8 @@ class SqlBookingRepository:
         return [booking_from_row(row) for row in rows], total
 
     def _execute_write(self, statement: Executable, params: dict[str, object]) -> int:
+        if self._read_only:
+            raise ReadOnlyWork("a read-only unit of work cannot write")
         try:
             result = self._connection.execute(statement, params)
         except IntegrityError as error:

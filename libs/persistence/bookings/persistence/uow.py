@@ -15,10 +15,10 @@ from bookings.persistence.tables import outbox
 class SqlUnitOfWork:
     """Events recorded by the bookings it saw are written to the outbox in the same commit."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, *, read_only: bool = False) -> None:
         self._connection = connection
         self._transaction: RootTransaction | None = None
-        self.bookings = SqlBookingRepository(connection)
+        self.bookings = SqlBookingRepository(connection, read_only=read_only)
 
     def __enter__(self) -> Self:
         self._transaction = self._connection.begin()

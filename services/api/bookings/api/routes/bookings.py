@@ -113,7 +113,9 @@ class BookingsController(Controller):
         self, services: ServicesDep, actor: ActorDep, booking_id: BookingId
     ) -> BookingResponse:
         query = GetBooking(actor=actor, booking_id=_uuid(booking_id))
-        booking = await services.database.run(lambda uow: handlers.get_booking(query, uow))
+        booking = await services.database.run(
+            lambda uow: handlers.get_booking(query, uow), read_only=True
+        )
         return BookingResponse.of(booking)
 
     @get(
@@ -224,7 +226,7 @@ async def _list(
         actor=actor, period=period, page=page, limit=limit, provider_id=provider_id
     )
     result = await services.database.run(
-        lambda uow: handlers.list_bookings(query, uow, services.context)
+        lambda uow: handlers.list_bookings(query, uow, services.context), read_only=True
     )
     return BookingPage.of(result)
 
