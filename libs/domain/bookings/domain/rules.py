@@ -21,17 +21,11 @@ MAX_DURATION = timedelta(hours=24)
 
 def clean_title(title: str) -> str:
     """The title as stored (trimmed), or InvalidBooking."""
-    violation = _title_violation(title.strip())
+    cleaned = title.strip()
+    violation = _title_violation(cleaned)
     if violation is not None:
         raise InvalidBooking([violation])
-    return title.strip()
-
-
-def check_slot(start: datetime, end: datetime, *, now: datetime) -> None:
-    """Raises InvalidBooking listing every rule that `[start, end)` breaks."""
-    violations = slot_violations(start, end, now=now)
-    if violations:
-        raise InvalidBooking(violations)
+    return cleaned
 
 
 def check_booking(title: str, start: datetime, end: datetime, *, now: datetime) -> str:
