@@ -28,7 +28,6 @@ LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
 @dataclass(frozen=True)
 class DatabaseTarget:
-    url: str
     port: int
     user: str
     password: str
@@ -38,7 +37,6 @@ class DatabaseTarget:
     def parse(cls, url: str) -> DatabaseTarget:
         parts = urlsplit(url)
         return cls(
-            url=url,
             port=parts.port or 5432,
             user=unquote(parts.username or "postgres"),
             password=unquote(parts.password or "postgres"),
