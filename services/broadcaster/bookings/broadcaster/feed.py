@@ -5,6 +5,10 @@ Reading the stream (not pub/sub) gives every live event the entry id that listen
 from, and makes "Redis went away" the ordinary case: the loop keeps the last id it delivered
 and, once Redis answers again, reads on from there, so what was appended meanwhile is sent, in
 order, exactly once.
+
+The loop ends when `stop()` is called, not only when its task is cancelled: redis-py can swallow
+a cancellation that lands while a blocking read is completing, and the loop would then read on
+forever.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ class StreamFeed:
         self._block_ms = block_ms
         self._batch = batch
         self._ready = asyncio.Event()
+        self._stopping = False
         self._reported: bool | None = None  # so an outage at start is logged too
 
     @property
@@ -52,10 +57,14 @@ class StreamFeed:
     async def wait_ready(self) -> None:
         await self._ready.wait()
 
+    def stop(self) -> None:
+        """`run` returns after the read in progress (at most `block_ms`)."""
+        self._stopping = True
+
     async def run(self) -> None:
         last_id: str | None = None
         retry_s = _RETRY_FIRST_S
-        while True:
+        while not self._stopping:
             try:
                 if last_id is None:
                     # Start at the stream's end: new listeners get what is appended from now on,

@@ -189,7 +189,8 @@ async def running(settings: BroadcasterSettings) -> AsyncIterator[Broadcaster]:
         if app.server is not None:
             app.server.close(close_connections=True)
             await app.server.wait_closed()
-        feed_task.cancel()
+        app.feed.stop()
+        feed_task.cancel()  # ends a blocking read at once; stop() ends the loop if it is lost
         await asyncio.gather(feed_task, return_exceptions=True)
         await app.client.aclose()
         log.info("broadcaster stopped")
