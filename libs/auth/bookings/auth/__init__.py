@@ -8,6 +8,7 @@ from bookings.auth.tokens import (
     MIN_SECRET_BYTES,
     IssuedToken,
     TokenSettings,
+    expiry_of,
     issue_token,
     verify_token,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "Role",
     "TokenSettings",
     "bearer_token",
+    "expiry_of",
     "issue_token",
     "verify_token",
 ]

@@ -20,6 +20,8 @@ ALGORITHM: Final = "HS256"
 # RFC 7518 §3.2: an HS256 key must be at least as long as the hash. Settings parsers refuse
 # shorter secrets in production; PyJWT warns about them everywhere.
 MIN_SECRET_BYTES: Final = 32
+# Later expiries are read as this one (year 33658), so any `exp` fits in a float.
+_LAST_EXPIRY: Final = 10**12
 
 # PyJWT's own message for each failure, replaced by ours; first match wins (subclasses first).
 _PYJWT_REASONS: Final[tuple[tuple[type[jwt.PyJWTError], str], ...]] = (
@@ -89,6 +91,15 @@ def verify_token(token: str, settings: TokenSettings, *, now: datetime | None = 
     claims = _decode(token, settings)
     _check_times(claims, at.timestamp(), settings.leeway.total_seconds())
     return Principal(sub=_subject(claims), roles=_roles(claims))
+
+
+def expiry_of(verified_token: str) -> float:
+    """When a token that `verify_token` accepted expires, in POSIX seconds (its `exp`).
+
+    The signature is not checked again: call it after `verify_token`, never instead of it.
+    """
+    expires = jwt.decode(verified_token, options={"verify_signature": False})["exp"]
+    return float(min(expires, _LAST_EXPIRY))
 
 
 def _decode(token: str, settings: TokenSettings) -> dict[str, Any]:

@@ -11,7 +11,13 @@ import pytest
 
 from bookings.auth.errors import ExpiredToken, InvalidToken
 from bookings.auth.principal import Principal, Role
-from bookings.auth.tokens import IssuedToken, TokenSettings, issue_token, verify_token
+from bookings.auth.tokens import (
+    IssuedToken,
+    TokenSettings,
+    expiry_of,
+    issue_token,
+    verify_token,
+)
 
 SECRET = "test-secret-that-is-at-least-32-bytes-long"
 NOW = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -125,6 +131,18 @@ def test_an_issued_token_expires_after_its_ttl_plus_leeway() -> None:
     assert verify_token(issued.access_token, SETTINGS, now=last_valid) == Principal("p-1")
     with pytest.raises(ExpiredToken):
         verify_token(issued.access_token, SETTINGS, now=last_valid + timedelta(seconds=1))
+
+
+def test_the_expiry_of_a_verified_token_is_its_exp() -> None:
+    issued = issue_token(Principal("p-1"), SETTINGS, now=NOW)
+
+    assert expiry_of(issued.access_token) == NOW_TS + 3600
+
+
+def test_an_expiry_beyond_any_date_is_read_as_a_far_but_finite_one() -> None:
+    token = mint(sub="p-1", roles=[], exp=10**400)
+
+    assert NOW_TS < expiry_of(token) < float("inf")
 
 
 def test_a_token_expired_on_the_real_clock_is_rejected_when_no_clock_is_given() -> None:

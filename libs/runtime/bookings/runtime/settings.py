@@ -1,8 +1,11 @@
-"""Settings every service reads the same way (same names, same defaults, same checks)."""
+"""Settings every service reads the same way (same names, same defaults, same checks).
+
+Token settings are read by the services that verify tokens only: see `bookings.runtime.tokens`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
@@ -17,9 +20,6 @@ LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 DEFAULT_DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/bookings"
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
-# Development and tests only: production refuses to start without a real secret.
-DEV_JWT_SECRET = "development-only-secret-never-use-in-production"  # noqa: S105
-MIN_JWT_SECRET_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,6 @@ class CommonSettings:
     app_env: AppEnv
     database_url: str
     redis_url: str
-    jwt_secret: str = field(repr=False)
     reminder_lead: timedelta
     log_level: LogLevel
     log_format: LogFormat
@@ -45,7 +44,6 @@ class CommonSettings:
             app_env=app_env,
             database_url=_database_url(env),
             redis_url=_redis_url(env),
-            jwt_secret=_jwt_secret(env, production=production),
             reminder_lead=env.seconds("REMINDER_LEAD_SECONDS", 600),
             log_level=env.choice("LOG_LEVEL", LOG_LEVELS[1], LOG_LEVELS),
             log_format=env.choice("LOG_FORMAT", default_log_format, LOG_FORMATS),
@@ -64,16 +62,3 @@ def _redis_url(env: Env) -> str:
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL", "expected redis://HOST:PORT/DB (or rediss://, unix://)")
     return url
-
-
-def _jwt_secret(env: Env, *, production: bool) -> str:
-    secret = env.optional("JWT_SECRET")
-    if not production:
-        return secret or DEV_JWT_SECRET
-    if secret is None:
-        raise ConfigError("JWT_SECRET", "required when APP_ENV=production")
-    if len(secret.encode()) < MIN_JWT_SECRET_BYTES or secret == DEV_JWT_SECRET:
-        raise ConfigError(
-            "JWT_SECRET", f"must be a secret of at least {MIN_JWT_SECRET_BYTES} bytes in production"
-        )
-    return secret

@@ -55,9 +55,9 @@ def serve() -> int:
     return 0
 
 
-def main() -> None:
-    sys.exit(run("api", serve))
+def main() -> int:
+    return run("api", serve)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from bookings.auth import TokenSettings
 from bookings.runtime.env import ConfigError, Env
 from bookings.runtime.settings import CommonSettings
+from bookings.runtime.tokens import token_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
@@ -61,13 +61,7 @@ class ApiSettings:
             database_pool_size=env.integer("DATABASE_POOL_SIZE", 20, minimum=1, maximum=200),
             cors_origins=_cors_origins(env, production=common.is_production),
             rate_limits=RateLimits.from_env(env),
-            tokens=TokenSettings(
-                secret=common.jwt_secret,
-                ttl=env.seconds("JWT_TTL_SECONDS", 3600, minimum=1),
-                issuer=env.optional("JWT_ISSUER"),
-                audience=env.optional("JWT_AUDIENCE"),
-                leeway=timedelta(seconds=env.number("JWT_LEEWAY_SECONDS", 10)),
-            ),
+            tokens=token_settings(env, production=common.is_production),
         )
 
 

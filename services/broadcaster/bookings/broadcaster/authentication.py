@@ -2,12 +2,15 @@
 `?token=`, or a first `{"type": "auth", "token": ...}` message, checked like the API's.
 
 Failures are close codes, 4401 (no or bad token) and 4403 (a token with no role that may
-listen); the close reason says what was wrong, never the token.
+listen); the close reason says what was wrong, never the token. A token is good until it
+expires: the connection is then closed with 4401, and the client reconnects with a fresh token
+and its last event id, missing nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
@@ -15,8 +18,15 @@ from urllib.parse import parse_qs, urlsplit
 import msgspec
 from websockets.asyncio.server import ServerConnection
 
-from bookings.auth import AuthError, InvalidToken, Principal, TokenSettings, bearer_token
-from bookings.auth import verify_token as verify
+from bookings.auth import (
+    AuthError,
+    InvalidToken,
+    Principal,
+    TokenSettings,
+    bearer_token,
+    expiry_of,
+    verify_token,
+)
 
 UNAUTHORIZED = 4401
 FORBIDDEN = 4403
@@ -81,6 +91,11 @@ def _header_token(header: str) -> str:
 class Credentials:
     principal: Principal
     last_event_id: str | None
+    # POSIX time from which the token is refused: its `exp` plus the tolerated clock skew.
+    valid_until: float
+
+    def seconds_left(self) -> float:
+        return self.valid_until - time.time()
 
 
 async def authenticate(
@@ -93,10 +108,14 @@ async def authenticate(
         token = message.token
         last_event_id = message.last_event_id or last_event_id
     try:
-        principal = verify(token, tokens)
+        principal = verify_token(token, tokens)
     except AuthError as error:
         raise Rejected(UNAUTHORIZED, error.message) from None
-    return Credentials(principal=principal, last_event_id=last_event_id)
+    return Credentials(
+        principal=principal,
+        last_event_id=last_event_id,
+        valid_until=expiry_of(token) + tokens.leeway.total_seconds(),
+    )
 
 
 async def _first_message(connection: ServerConnection, timeout_s: float) -> _AuthMessage:

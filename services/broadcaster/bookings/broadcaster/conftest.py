@@ -34,6 +34,7 @@ def broadcaster_env(redis_url: str, **overrides: str) -> dict[str, str]:
         "APP_ENV": "test",
         "REDIS_URL": redis_url,
         "JWT_SECRET": SECRET,
+        "JWT_LEEWAY_SECONDS": "0",
         "PORT": "0",
         "BROADCASTER_AUTH_TIMEOUT_SECONDS": "0.5",
         "BROADCASTER_STREAM_BLOCK_MS": "500",
@@ -63,13 +64,19 @@ def ws_url(broadcaster: Broadcaster) -> str:
 def token() -> Token:
     """A token as any issuer holding the shared secret mints it: `sub`, `roles`, `iat`, `exp`."""
 
-    def make(sub: str, *roles: str, expired: bool = False, secret: str = SECRET) -> str:
+    def make(
+        sub: str,
+        *roles: str,
+        expired: bool = False,
+        secret: str = SECRET,
+        lifetime: timedelta = timedelta(hours=1),
+    ) -> str:
         issued_at = datetime.now(UTC) - (timedelta(hours=2) if expired else timedelta(0))
         claims = {
             "sub": sub,
             "roles": list(roles),
             "iat": int(issued_at.timestamp()),
-            "exp": int((issued_at + timedelta(hours=1)).timestamp()),
+            "exp": int((issued_at + lifetime).timestamp()),
         }
         return jwt.encode(claims, secret, algorithm="HS256")
 

@@ -24,7 +24,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def main() -> int:
+def serve() -> int:
     settings = BroadcasterSettings.from_env(Env())
     configure_logging(settings.common.log_level, settings.common.log_format, service=SERVICE)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
@@ -32,5 +32,9 @@ def main() -> int:
     return 0
 
 
+def main() -> int:
+    return run(SERVICE, serve)
+
+
 if __name__ == "__main__":
-    sys.exit(run(SERVICE, main))
+    sys.exit(main())

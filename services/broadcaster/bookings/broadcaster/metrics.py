@@ -36,6 +36,11 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        self.tokens_expired = Counter(
+            "broadcaster_tokens_expired",
+            "Connections closed (4401) because their token expired while they listened.",
+            registry=self.registry,
+        )
         self.resyncs = Counter(
             "broadcaster_resyncs",
             "Resuming connections told to resync because their history was trimmed.",

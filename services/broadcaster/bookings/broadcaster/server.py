@@ -3,7 +3,7 @@ owned by one `Broadcaster` built from settings and run until SIGTERM.
 
 A connection's life: the handshake is always accepted; it authenticates (else 4401/4403), gets
 its filter, joins the registry (replaying first if it asked to resume), then only listens:
-frames it sends after authenticating are ignored.
+frames it sends after authenticating are ignored. When its token expires it is closed (4401).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from bookings.broadcaster import endpoints, resume
 from bookings.broadcaster.authentication import (
     BAD_REQUEST,
     FORBIDDEN,
+    UNAUTHORIZED,
+    Credentials,
     Handshake,
     Rejected,
     authenticate,
@@ -69,7 +71,7 @@ class Broadcaster:
 
     async def handle(self, connection: ServerConnection) -> None:
         try:
-            listener, resume_from = await self._admit(connection)
+            admission = await self._admit(connection)
         except Rejected as rejection:
             self.metrics.auth_failures.labels(code=str(rejection.code)).inc()
             log.info("connection rejected", code=rejection.code, reason=rejection.reason)
@@ -77,8 +79,23 @@ class Broadcaster:
             return
         except ConnectionClosed:
             return
-        log.info("listener connected", subject=listener.subject, resume=resume_from is not None)
+        listener = admission.listener
+        log.info("listener connected", subject=listener.subject, resume=admission.resumes)
         self.registry.add(listener)
+        try:
+            async with asyncio.timeout(admission.credentials.seconds_left()):
+                await self._listen(listener, admission.resume_from)
+        except TimeoutError:
+            self.metrics.tokens_expired.inc()
+            await connection.close(UNAUTHORIZED, "token expired: reconnect with a fresh token")
+        finally:
+            self.registry.discard(listener)
+            code = connection.close_code
+            log.info("listener disconnected", subject=listener.subject, code=code and int(code))
+
+    async def _listen(self, listener: Listener, resume_from: StreamId | None) -> None:
+        """Replays what the listener missed (if it asked), then waits for it to leave."""
+        connection = listener.connection
         try:
             if resume_from is not None:
                 await resume.catch_up(
@@ -97,12 +114,8 @@ class Broadcaster:
             )
         except ConnectionClosed:
             pass
-        finally:
-            self.registry.discard(listener)
-            code = connection.close_code
-            log.info("listener disconnected", subject=listener.subject, code=code and int(code))
 
-    async def _admit(self, connection: ServerConnection) -> tuple[Listener, StreamId | None]:
+    async def _admit(self, connection: ServerConnection) -> _Admission:
         handshake = Handshake.of(connection)
         credentials = await authenticate(
             connection, handshake, self.settings.tokens, self.settings.auth_timeout_s
@@ -123,7 +136,18 @@ class Broadcaster:
             subject=credentials.principal.sub,
             replaying=resume_from is not None,
         )
-        return listener, resume_from
+        return _Admission(listener, credentials, resume_from)
+
+
+@dataclass(frozen=True)
+class _Admission:
+    listener: Listener
+    credentials: Credentials
+    resume_from: StreamId | None
+
+    @property
+    def resumes(self) -> bool:
+        return self.resume_from is not None
 
 
 def build(settings: BroadcasterSettings) -> Broadcaster:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bookings.auth import TokenSettings
 from bookings.runtime.env import Env
 from bookings.runtime.settings import CommonSettings
+from bookings.runtime.tokens import token_settings
 
 DEFAULT_PORT = 3001
 
@@ -29,15 +30,13 @@ class BroadcasterSettings:
     max_pending_events: int
     stream_block_ms: int
     stream_batch: int
-
-    @property
-    def tokens(self) -> TokenSettings:
-        return TokenSettings(secret=self.common.jwt_secret)
+    tokens: TokenSettings
 
     @classmethod
     def from_env(cls, env: Env) -> BroadcasterSettings:
+        common = CommonSettings.from_env(env)
         return cls(
-            common=CommonSettings.from_env(env),
+            common=common,
             host=env.get("HOST", "127.0.0.1"),
             port=env.integer("PORT", DEFAULT_PORT, maximum=65535),
             auth_timeout_s=env.number("BROADCASTER_AUTH_TIMEOUT_SECONDS", 5.0, minimum=0.1),
@@ -49,4 +48,5 @@ class BroadcasterSettings:
             max_pending_events=env.integer("BROADCASTER_MAX_PENDING_EVENTS", 10_000, minimum=1),
             stream_block_ms=env.integer("BROADCASTER_STREAM_BLOCK_MS", 2000, minimum=1),
             stream_batch=env.integer("BROADCASTER_STREAM_BATCH", 500, minimum=1),
+            tokens=token_settings(env, production=common.is_production),
         )

@@ -21,6 +21,22 @@ def test_values_come_from_the_environment() -> None:
     assert (settings.host, settings.port, settings.max_buffer_bytes) == ("10.1.2.3", 9000, 65536)
 
 
+def test_tokens_are_checked_like_the_apis() -> None:
+    env = {"JWT_ISSUER": "bookings", "JWT_AUDIENCE": "apps", "JWT_LEEWAY_SECONDS": "3"}
+    tokens = BroadcasterSettings.from_env(Env(env)).tokens
+    assert (tokens.issuer, tokens.audience, tokens.leeway.total_seconds()) == (
+        "bookings",
+        "apps",
+        3,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret() -> None:
+    with pytest.raises(ConfigError) as error:
+        BroadcasterSettings.from_env(Env({"APP_ENV": "production"}))
+    assert error.value.variable == "JWT_SECRET"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [

@@ -1,6 +1,8 @@
 """`python -m bookings.worker ...`: how the supervisor starts its role processes."""
 
+import sys
+
 from bookings.worker.main import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

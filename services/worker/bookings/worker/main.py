@@ -56,9 +56,9 @@ def run(argv: list[str]) -> int:
     return Supervisor(roles, settings).run()
 
 
-def main() -> None:
-    sys.exit(entrypoint.run("worker", lambda: run(sys.argv[1:])))
+def main() -> int:
+    return entrypoint.run("worker", lambda: run(sys.argv[1:]))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

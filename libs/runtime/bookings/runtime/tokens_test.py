@@ -1,0 +1,54 @@
+from datetime import timedelta
+
+import pytest
+
+from bookings.runtime.env import ConfigError, Env
+from bookings.runtime.tokens import DEV_JWT_SECRET, token_settings
+
+STRONG_SECRET = "s" * 32
+
+
+def test_development_defaults() -> None:
+    tokens = token_settings(Env({}), production=False)
+    assert tokens.secret == DEV_JWT_SECRET
+    assert (tokens.ttl, tokens.leeway) == (timedelta(hours=1), timedelta(seconds=10))
+    assert (tokens.issuer, tokens.audience) == (None, None)
+
+
+def test_every_token_variable_is_read() -> None:
+    env = Env(
+        {
+            "JWT_SECRET": STRONG_SECRET,
+            "JWT_TTL_SECONDS": "60",
+            "JWT_ISSUER": "bookings",
+            "JWT_AUDIENCE": "apps",
+            "JWT_LEEWAY_SECONDS": "2.5",
+        }
+    )
+    tokens = token_settings(env, production=True)
+    assert tokens.secret == STRONG_SECRET
+    assert (tokens.ttl, tokens.leeway) == (timedelta(seconds=60), timedelta(seconds=2.5))
+    assert (tokens.issuer, tokens.audience) == ("bookings", "apps")
+
+
+@pytest.mark.parametrize("secret", [None, "short", DEV_JWT_SECRET])
+def test_production_refuses_a_missing_short_or_default_secret(secret: str | None) -> None:
+    values = {"JWT_SECRET": secret} if secret else {}
+    with pytest.raises(ConfigError) as error:
+        token_settings(Env(values), production=True)
+    assert error.value.variable == "JWT_SECRET"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"), [("JWT_LEEWAY_SECONDS", "soon"), ("JWT_TTL_SECONDS", "0")]
+)
+def test_a_bad_value_is_named(variable: str, value: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        token_settings(Env({variable: value}), production=False)
+    assert error.value.variable == variable
+
+
+def test_secret_is_not_in_the_repr() -> None:
+    assert "do-not-print-me" not in repr(
+        token_settings(Env({"JWT_SECRET": "do-not-print-me"}), production=False)
+    )
