@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,15 +25,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.datastores import migrated_database
 from sqlalchemy import create_engine, insert
 
 from bookings.domain.model import Booking
-from bookings.migrations.config import upgrade
 from bookings.persistence.rows import booking_values
 from bookings.persistence.tables import bookings
 from bookings.persistence.urls import sqlalchemy_url
-from bookings.testing.postgres import create_database, database_url, throwaway_postgres
-from bookings.testing.processes import free_port, stop_process
+from bookings.testing.processes import free_port, stop_process, wait_until_ok
 from bookings.testing.redis import throwaway_redis
 
 CONNECTIONS = 50
@@ -96,10 +94,7 @@ def main() -> int:
     if not Path(args.api_pex).exists():
         sys.stderr.write(f"{args.api_pex} is missing: ./pants package services/api:api\n")
         return 2
-    with throwaway_postgres() as postgres, throwaway_redis() as redis:
-        create_database(postgres.admin_url, "bookings_bench")
-        db_url = database_url(postgres.admin_url, "bookings_bench")
-        upgrade(db_url)
+    with migrated_database() as db_url, throwaway_redis() as redis:
         target_id = _seed(db_url)
         with _api(args.api_pex, db_url, redis.url, args.workers) as base_url:
             results = _run_all(wrk, args, base_url, target_id)
@@ -156,26 +151,10 @@ def _api(api_pex: str, db_url: str, redis_url: str, workers: int) -> Iterator[st
     process = subprocess.Popen([sys.executable, api_pex], env=env, stdin=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base_url, process)
+        wait_until_ok(f"{base_url}/health/ready", process)
         yield base_url
     finally:
         stop_process(process)
-
-
-def _wait_ready(base_url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"api.pex exited with status {process.returncode}")
-        try:
-            # Plain http to the server this script started on 127.0.0.1.
-            url = f"{base_url}/health/ready"
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("api.pex did not become ready within 60 s")
 
 
 def _token(base_url: str, sub: str) -> str:

@@ -38,7 +38,7 @@ import jwt
 import redis
 
 from bookings.events.stream import STREAM_KEY, entry_fields
-from bookings.testing.processes import free_port, stop_process
+from bookings.testing.processes import free_port, stop_process, wait_until_ok
 from bookings.testing.redis import throwaway_redis
 
 SECRET = "benchmark-secret-that-is-long-enough-for-hs256"  # noqa: S105 (throwaway servers)
@@ -228,18 +228,7 @@ def _broadcaster(redis_url: str, pex: Path) -> Iterator[tuple[subprocess.Popen[b
     }
     process = subprocess.Popen([sys.executable, str(pex)], env=env, stdin=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(  # noqa: S310 (our own server)
-                    f"http://127.0.0.1:{port}/health/ready", timeout=1
-                ) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("broadcaster.pex did not become ready")
+        wait_until_ok(f"http://127.0.0.1:{port}/health/ready", process)
         yield process, port
     finally:
         stop_process(process)

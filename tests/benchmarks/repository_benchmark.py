@@ -2,7 +2,7 @@
 
     ./pants run tests/benchmarks/repository_benchmark.py [-- --bookings 10000 --sessions 20]
 
-Starts a throwaway PostgreSQL (or uses BENCH_DATABASE_URL), migrates it, then goes through the
+Starts a throwaway PostgreSQL, migrates it, then goes through the
 same path as the API: domain handler + unit of work + outbox row, on the async engine with
 N concurrent sessions. Prints bookings/s and list pages/s.
 """
@@ -13,40 +13,19 @@ import argparse
 import asyncio
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
+
+from benchmarks.datastores import migrated_database
 
 from bookings.domain.access import Actor
 from bookings.domain.commands import CreateBooking, ListBookings, Period
 from bookings.domain.handlers import Context, create_booking, list_bookings
-from bookings.migrations.config import upgrade
 from bookings.persistence.database import AsyncDatabase
-from bookings.testing.postgres import (
-    create_database,
-    database_url,
-    throwaway_postgres,
-    unique_database_name,
-)
 
 START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 CONTEXT = Context(clock=lambda: datetime.now(UTC), reminder_lead=timedelta(minutes=10))
 LISTED_PROVIDER = Actor(id="listed-provider")
-
-
-@contextmanager
-def benchmark_database() -> Iterator[str]:
-    external = os.environ.get("BENCH_DATABASE_URL")
-    if external:
-        yield external
-        return
-    with throwaway_postgres() as server:
-        name = unique_database_name("bench")
-        create_database(server.admin_url, name)
-        url = database_url(server.admin_url, name)
-        upgrade(url)
-        yield url
 
 
 async def insert_bookings(db: AsyncDatabase, count: int, sessions: int) -> float:
@@ -100,7 +79,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=4_000)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores")
-    with benchmark_database() as url:
+    with migrated_database() as url:
         asyncio.run(run(url, args.bookings, args.sessions, args.pages))
 
 

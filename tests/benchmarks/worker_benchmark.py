@@ -37,24 +37,17 @@ from typing import Any
 from uuid import uuid4
 
 import msgspec
-import psycopg
 import redis
 import sqlalchemy as sa
+from benchmarks.datastores import migrated_database
 
 from bookings.domain.access import Actor
 from bookings.domain.commands import CreateBooking
 from bookings.domain.handlers import Context, create_booking
 from bookings.domain.model import Booking
-from bookings.migrations.config import upgrade
 from bookings.persistence.database import Database
 from bookings.persistence.rows import outbox_values
 from bookings.persistence.tables import bookings, outbox
-from bookings.testing.postgres import (
-    create_database,
-    database_url,
-    throwaway_postgres,
-    unique_database_name,
-)
 from bookings.testing.redis import throwaway_redis
 from bookings.worker.heartbeat import heartbeat_key
 from bookings.worker.roles import Role
@@ -66,13 +59,7 @@ ADMIN = Actor(id="bench-admin", is_admin=True)
 
 @contextmanager
 def servers() -> Iterator[tuple[str, str]]:
-    with throwaway_postgres() as pg, throwaway_redis() as rd:
-        name = unique_database_name("bench")
-        create_database(pg.admin_url, name)
-        url = database_url(pg.admin_url, name)
-        with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-        upgrade(url)
+    with migrated_database() as url, throwaway_redis() as rd:
         yield url, rd.url
 
 

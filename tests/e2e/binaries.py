@@ -6,13 +6,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookings.testing.processes import stop_process
+from bookings.testing import processes
 
 # Where `./pants package` writes each binary (and where Pants puts them in a test's sandbox).
 API_PEX = Path("services.api/api.pex")
@@ -46,7 +44,7 @@ class Binary:
         return cls(name=name, process=process, log_path=log_path)
 
     def stop(self) -> None:
-        stop_process(self.process)
+        processes.stop_process(self.process)
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -70,15 +68,7 @@ def run_to_completion(
 
 
 def wait_until_ok(url: str, binary: Binary, *, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if binary.process.poll() is not None:
-            raise AssertionError(f"{binary.name} exited early:\n{binary.log()}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{url} not ready after {timeout} s:\n{binary.log()}")
+    try:
+        processes.wait_until_ok(url, binary.process, timeout=timeout)
+    except processes.NotReady as error:
+        raise AssertionError(f"{binary.name}: {error}\n{binary.log()}") from None

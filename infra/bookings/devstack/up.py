@@ -9,7 +9,6 @@ import signal
 import sys
 import threading
 import time
-import urllib.request
 from contextlib import ExitStack
 from types import FrameType
 
@@ -25,7 +24,7 @@ from bookings.devstack.settings import StackSettings
 from bookings.migrations.config import upgrade
 from bookings.runtime.env import ConfigError, Env
 from bookings.testing.postgres import PostgresStartError, stop_postgres
-from bookings.testing.processes import MissingBinaryError, stop_process
+from bookings.testing.processes import MissingBinaryError, answers_ok, stop_process
 from bookings.testing.redis import RedisStartError
 
 READY_TIMEOUT_S = 90.0
@@ -113,16 +112,8 @@ def wait_until_ready(
             raise StackFailed("a service stopped while starting (see its lines above)")
         if time.monotonic() > deadline:
             raise StackFailed(f"not ready after {READY_TIMEOUT_S:.0f} s: {', '.join(pending)}")
-        pending = {url for url in pending if not _is_ready(url)}
+        pending = {url for url in pending if not answers_ok(url)}
         time.sleep(0.2)
-
-
-def _is_ready(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (our own URL)
-            return bool(response.status == 200)
-    except OSError:
-        return False
 
 
 def print_welcome(settings: StackSettings) -> None:

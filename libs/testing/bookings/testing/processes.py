@@ -1,4 +1,5 @@
-"""Finding server binaries and running them as an unprivileged user when we are root."""
+"""Finding server binaries, running them as an unprivileged user when we are root, waiting
+until they answer, and stopping them by PID."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,10 @@ _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 class MissingBinaryError(RuntimeError):
     """A server binary that the tests need is not installed."""
+
+
+class NotReady(RuntimeError):
+    """A started server exited, or did not answer in time."""
 
 
 def find_binary(name: str, *, extra_dirs: tuple[str, ...] = (), install_hint: str) -> str:
@@ -76,3 +83,25 @@ def stop_process(process: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def answers_ok(url: str, *, timeout: float = 1.0) -> bool:
+    """True when `url` (a loopback server started here) answers 200 within `timeout`."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http only)
+            return bool(response.status == 200)
+    except OSError:  # refused, timed out, or an HTTP error status
+        return False
+
+
+def wait_until_ok(
+    url: str, process: subprocess.Popen[bytes], *, timeout: float = 60.0, interval: float = 0.1
+) -> None:
+    """Returns once `url` answers 200; `NotReady` if `process` exits first or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not answers_ok(url):
+        if process.poll() is not None:
+            raise NotReady(f"exited with status {process.returncode} before {url} answered")
+        if time.monotonic() > deadline:
+            raise NotReady(f"{url} did not answer 200 within {timeout:.0f} s")
+        time.sleep(interval)

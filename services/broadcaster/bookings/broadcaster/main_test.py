@@ -9,14 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from websockets.asyncio.client import connect
 
 from bookings.broadcaster.conftest import Token, Wire, broadcaster_env
-from bookings.testing.processes import free_port, stop_process
+from bookings.testing.processes import free_port, stop_process, wait_until_ok
 
 
 def _process_env(**values: str) -> dict[str, str]:
@@ -38,26 +37,11 @@ def process_port(redis_url: str) -> Iterator[tuple[subprocess.Popen[bytes], int]
         stop_process(process, sig=signal.SIGKILL)
 
 
-async def _wait_ready(port: int) -> None:
-    def ready() -> bool:
-        try:
-            url = f"http://127.0.0.1:{port}/health/ready"
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 (our server)
-                status: int = response.status
-                return status == 200
-        except OSError:
-            return False
-
-    async with asyncio.timeout(20):
-        while not await asyncio.to_thread(ready):
-            await asyncio.sleep(0.05)
-
-
 async def test_sigterm_closes_listeners_with_1001_and_exits_0(
     process_port: tuple[subprocess.Popen[bytes], int], token: Token, wire: type[Wire]
 ) -> None:
     process, port = process_port
-    await _wait_ready(port)
+    await asyncio.to_thread(wait_until_ok, f"http://127.0.0.1:{port}/health/ready", process)
     secret = token("root", "admin")
     async with (
         connect(f"ws://127.0.0.1:{port}/ws?token={secret}") as first,
