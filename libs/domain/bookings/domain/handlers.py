@@ -96,9 +96,10 @@ def send_reminder(command: SendReminder, uow: UnitOfWork, context: Context) -> b
     """Marks the reminder sent, once per booking version; False when it is not owed."""
     with uow:
         booking = uow.bookings.get(command.booking_id, for_update=True)
-        if booking is None or not booking.reminder_is_owed(command.version):
+        now = context.clock()
+        if booking is None or not booking.reminder_is_owed(command.version, now=now):
             return False
-        booking.mark_reminded(now=context.clock())
+        booking.mark_reminded(now=now)
         uow.bookings.save(booking)
         uow.commit()
     return True

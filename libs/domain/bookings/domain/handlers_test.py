@@ -384,6 +384,23 @@ def test_a_reminder_for_an_old_version_is_not_sent_after_a_change(
     assert event_types(uow) == [BookingCreated, BookingRescheduled, ReminderSent]
 
 
+def test_an_old_versions_job_sends_the_due_reminder_of_the_new_version_once(
+    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+) -> None:
+    # The job queue may run the new schedule with the old version's arguments (see the model).
+    booking = create(uow, context)
+    handlers.change_booking(
+        ChangeBooking(actor=PROVIDER, booking_id=booking.id, start_time=START - timedelta(hours=1)),
+        uow,
+        context,
+    )
+    clock.now = uow.rows[booking.id].reminder_due_at
+    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    assert not handlers.send_reminder(SendReminder(booking_id=booking.id, version=2), uow, context)
+    assert uow.rows[booking.id].version == 2
+    assert event_types(uow) == [BookingCreated, BookingRescheduled, ReminderSent]
+
+
 def test_a_rescheduled_booking_is_reminded_again(
     uow: FakeUnitOfWork, context: handlers.Context
 ) -> None:

@@ -114,9 +114,16 @@ class Booking:
         self._record(BookingRescheduled, now)
         return True
 
-    def reminder_is_owed(self, version: int) -> bool:
-        """Whether the reminder scheduled for `version` should still be sent."""
-        return self.is_scheduled and self.version == version and self.reminded_at is None
+    def reminder_is_owed(self, version: int, *, now: datetime) -> bool:
+        """Whether a reminder job scheduled for `version` should send the reminder at `now`.
+
+        A job of an earlier version sends too once the current reminder is due: a job that was
+        running when the booking changed is written back by the job queue over the schedule of
+        the new version, which then runs with the earlier version's arguments.
+        """
+        if not self.is_scheduled or self.reminded_at is not None:
+            return False
+        return self.version == version or self.reminder_due_at <= now
 
     def mark_reminded(self, *, now: datetime) -> None:
         self.reminded_at = now

@@ -59,6 +59,12 @@ class ReminderWorker(SimpleWorker):
         self._stop_event.set()
         super().request_stop(signum, frame)
 
+    def _install_signal_handlers(self) -> None:
+        super()._install_signal_handlers()
+        # A SIGTERM that came before RQ took the signal over set only our event: keep it.
+        if self._stop_event.is_set():
+            self._stop_requested = True
+
     def heartbeat(self, timeout: int | None = None, pipeline: Any = None) -> None:
         super().heartbeat(timeout, pipeline)
         self._role_heartbeat.beat()

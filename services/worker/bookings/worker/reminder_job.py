@@ -2,7 +2,8 @@
 
 RQ calls it by dotted path with the ids only, so what it needs (database, clock, metrics) is
 installed into the worker process once, by the jobs role, before the first job runs. The domain
-handler locks the booking, checks that this version's reminder is still owed, marks it sent and
+handler locks the booking, checks that the reminder is still owed (see
+`Booking.reminder_is_owed`), marks it sent and
 writes the `booking.reminder` outbox event in one transaction: however often the job runs, the
 reminder goes out once.
 """

@@ -13,7 +13,13 @@ from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.serializers import JSONSerializer
 from rq.utils import import_attribute
 
-from bookings.events.reminders import JsonJob, ReminderSchedule, reminder_job_id, reminder_queue
+from bookings.events.reminders import (
+    REMINDER_QUEUE,
+    JsonJob,
+    ReminderSchedule,
+    reminder_job_id,
+    reminder_queue,
+)
 from bookings.events.scheduler import ReminderScheduler
 from bookings.persistence.database import Database
 from bookings.worker import reminder_job
@@ -85,16 +91,39 @@ def test_a_due_reminder_is_sent_once_even_if_its_job_runs_twice(
     assert sample(second, "bookings_reminder_jobs_processed_total", outcome="skipped") == 1
 
 
-def test_a_job_for_an_older_version_sends_nothing(
+def test_a_job_for_an_older_version_sends_nothing_before_the_new_reminder_is_due(
     client: redis.Redis, schedule: ReminderSchedule, bookings: Bookings
 ) -> None:
     booking = bookings.create(due_in=-1)
-    bookings.move(booking, due_in=-0.5)
+    bookings.move(booking, due_in=3600)
     schedule.schedule(booking.id, booking.version, booking.reminder_due_at)  # the old version
 
     run_due_jobs(client, bookings.database)
 
     assert bookings.reminded_at(booking.id) is None
+
+
+def test_a_change_racing_the_running_job_still_gets_its_reminder_when_due(
+    client: redis.Redis, schedule: ReminderSchedule, bookings: Bookings
+) -> None:
+    booking = bookings.create(due_in=-1)
+    moved = bookings.move(booking, due_in=-0.5)
+    schedule.schedule(moved.id, moved.version, moved.reminder_due_at)
+    # The old version's job was running during the change: when it finishes, RQ saves that job,
+    # old arguments included, over the new schedule's job of the same id.
+    JsonJob.create(
+        reminder_job.JOB_FUNCTION,
+        args=(str(booking.id), booking.version),
+        id=reminder_job_id(moved.id),
+        connection=client,
+        origin=REMINDER_QUEUE,
+        status=JobStatus.FINISHED,
+    ).save()
+
+    metrics = run_due_jobs(client, bookings.database)
+
+    assert bookings.reminded_at(moved.id) is not None
+    assert sample(metrics, "bookings_reminder_jobs_processed_total", outcome="sent") == 1
 
 
 def test_a_job_that_cannot_succeed_fails_at_once_and_visibly(

@@ -1,0 +1,33 @@
+"""The jobs role's RQ worker and stop requests."""
+
+import logging
+import threading
+
+import pytest
+import redis
+from rq.serializers import JSONSerializer
+
+from bookings.events.reminders import JsonJob, reminder_queue
+from bookings.worker.heartbeat import Heartbeat
+from bookings.worker.jobs import ReminderWorker
+from bookings.worker.roles import Role
+
+
+def test_a_stop_requested_before_rq_takes_sigterm_over_is_not_lost(
+    redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = redis.Redis.from_url(redis_url)
+    stop = threading.Event()
+    stop.set()  # SIGTERM arrived while the role was starting
+    worker = ReminderWorker(
+        [reminder_queue(client)],
+        connection=client,
+        serializer=JSONSerializer,
+        job_class=JsonJob,
+        stop=stop,
+        heartbeat=Heartbeat(client, Role.JOBS, stall_after_s=60),
+    )
+    with caplog.at_level(logging.INFO, logger="rq.worker"):
+        worker.work(logging_level="INFO", max_idle_time=5)  # the bound keeps a failure short
+    client.close()
+    assert "stopping on request" in caplog.text
