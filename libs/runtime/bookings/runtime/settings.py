@@ -5,7 +5,7 @@ Token settings are read by the services that verify tokens only: see `bookings.r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
@@ -25,8 +25,9 @@ DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 @dataclass(frozen=True)
 class CommonSettings:
     app_env: AppEnv
-    database_url: str
-    redis_url: str
+    # URLs may carry passwords: kept out of the repr, as tracebacks and test reports show it.
+    database_url: str = field(repr=False)
+    redis_url: str = field(repr=False)
     reminder_lead: timedelta
     log_level: LogLevel
     log_format: LogFormat

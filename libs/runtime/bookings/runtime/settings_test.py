@@ -29,3 +29,10 @@ def test_bad_urls_and_environments_are_named(variable: str, value: str) -> None:
     with pytest.raises(ConfigError) as error:
         CommonSettings.from_env(Env({variable: value}))
     assert error.value.variable == variable
+
+
+def test_urls_which_may_hold_passwords_are_not_in_the_repr() -> None:
+    env = {"DATABASE_URL": "postgresql://u:db-secret@h/d", "REDIS_URL": "redis://:redis-secret@h"}
+    shown = repr(CommonSettings.from_env(Env(env)))
+    assert "db-secret" not in shown
+    assert "redis-secret" not in shown
