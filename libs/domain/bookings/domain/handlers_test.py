@@ -358,13 +358,26 @@ def test_a_concurrent_change_makes_the_slower_writer_stale(context: handlers.Con
 # --- reminders -----------------------------------------------------------------------------
 
 
+def move_earlier(booking: Booking, uow: FakeUnitOfWork, context: handlers.Context) -> None:
+    command = ChangeBooking(
+        actor=PROVIDER, booking_id=booking.id, start_time=START - timedelta(hours=1)
+    )
+    handlers.change_booking(command, uow, context)
+
+
+def remind(booking: Booking, version: int, uow: FakeUnitOfWork, context: handlers.Context) -> bool:
+    return handlers.send_reminder(
+        SendReminder(booking_id=booking.id, version=version), uow, context
+    )
+
+
 def test_a_reminder_is_sent_once_per_version(
     uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
 ) -> None:
     booking = create(uow, context)
     clock.advance(timedelta(hours=1))
-    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
-    assert not handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    assert remind(booking, 1, uow, context)
+    assert not remind(booking, 1, uow, context)
     assert uow.rows[booking.id].reminded_at == clock.now
     assert uow.rows[booking.id].version == 1
     assert event_types(uow) == [BookingCreated, ReminderSent]
@@ -374,13 +387,9 @@ def test_a_reminder_for_an_old_version_is_not_sent_after_a_change(
     uow: FakeUnitOfWork, context: handlers.Context
 ) -> None:
     booking = create(uow, context)
-    handlers.change_booking(
-        ChangeBooking(actor=PROVIDER, booking_id=booking.id, start_time=START - timedelta(hours=1)),
-        uow,
-        context,
-    )
-    assert not handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
-    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=2), uow, context)
+    move_earlier(booking, uow, context)
+    assert not remind(booking, 1, uow, context)
+    assert remind(booking, 2, uow, context)
     assert event_types(uow) == [BookingCreated, BookingRescheduled, ReminderSent]
 
 
@@ -389,14 +398,10 @@ def test_an_old_versions_job_sends_the_due_reminder_of_the_new_version_once(
 ) -> None:
     # The job queue may run the new schedule with the old version's arguments (see the model).
     booking = create(uow, context)
-    handlers.change_booking(
-        ChangeBooking(actor=PROVIDER, booking_id=booking.id, start_time=START - timedelta(hours=1)),
-        uow,
-        context,
-    )
+    move_earlier(booking, uow, context)
     clock.now = uow.rows[booking.id].reminder_due_at
-    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
-    assert not handlers.send_reminder(SendReminder(booking_id=booking.id, version=2), uow, context)
+    assert remind(booking, 1, uow, context)
+    assert not remind(booking, 2, uow, context)
     assert uow.rows[booking.id].version == 2
     assert event_types(uow) == [BookingCreated, BookingRescheduled, ReminderSent]
 
@@ -405,24 +410,20 @@ def test_a_rescheduled_booking_is_reminded_again(
     uow: FakeUnitOfWork, context: handlers.Context
 ) -> None:
     booking = create(uow, context)
-    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
-    handlers.change_booking(
-        ChangeBooking(actor=PROVIDER, booking_id=booking.id, start_time=START - timedelta(hours=1)),
-        uow,
-        context,
-    )
-    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=2), uow, context)
+    assert remind(booking, 1, uow, context)
+    move_earlier(booking, uow, context)
+    assert remind(booking, 2, uow, context)
 
 
 def test_a_renamed_booking_already_reminded_is_not_reminded_again(
     uow: FakeUnitOfWork, context: handlers.Context
 ) -> None:
     booking = create(uow, context)
-    assert handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    assert remind(booking, 1, uow, context)
     handlers.change_booking(
         ChangeBooking(actor=PROVIDER, booking_id=booking.id, title="Renamed"), uow, context
     )
-    assert not handlers.send_reminder(SendReminder(booking_id=booking.id, version=2), uow, context)
+    assert not remind(booking, 2, uow, context)
 
 
 def test_no_reminder_after_cancel(uow: FakeUnitOfWork, context: handlers.Context) -> None:

@@ -104,6 +104,22 @@ class FailureReporter:
         return True  # RQ's own handling (failed registry, retry) follows
 
 
+def reminder_worker(
+    client: redis.Redis, metrics: WorkerMetrics, *, stop: threading.Event, heartbeat: Heartbeat
+) -> ReminderWorker:
+    """An RQ worker on the reminder queue, reporting failures to `metrics`."""
+    return ReminderWorker(
+        [reminder_queue(client)],
+        connection=client,
+        serializer=JSONSerializer,
+        job_class=JsonJob,
+        worker_ttl=WORKER_TTL_S,
+        exception_handlers=[FailureReporter(metrics)],
+        stop=stop,
+        heartbeat=heartbeat,
+    )
+
+
 def run_jobs(
     client: redis.Redis,
     database: Database,
@@ -114,16 +130,7 @@ def run_jobs(
     heartbeat: Heartbeat,
 ) -> None:
     install(JobRuntime(database=database, reminder_lead=reminder_lead, metrics=metrics))
-    worker = ReminderWorker(
-        [reminder_queue(client)],
-        connection=client,
-        serializer=JSONSerializer,
-        job_class=JsonJob,
-        worker_ttl=WORKER_TTL_S,
-        exception_handlers=[FailureReporter(metrics)],
-        stop=stop,
-        heartbeat=heartbeat,
-    )
+    worker = reminder_worker(client, metrics, stop=stop, heartbeat=heartbeat)
     heartbeat.beat()
     # RQ's per-job INFO lines repeat what `reminder sent` says; keep its warnings and errors.
     worker.work(logging_level="WARNING")

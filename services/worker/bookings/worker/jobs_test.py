@@ -5,11 +5,11 @@ import threading
 
 import pytest
 import redis
-from rq.serializers import JSONSerializer
+from prometheus_client import CollectorRegistry
 
-from bookings.events.reminders import JsonJob, reminder_queue
 from bookings.worker.heartbeat import Heartbeat
-from bookings.worker.jobs import ReminderWorker
+from bookings.worker.jobs import reminder_worker
+from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.roles import Role
 
 
@@ -19,13 +19,9 @@ def test_a_stop_requested_before_rq_takes_sigterm_over_is_not_lost(
     client = redis.Redis.from_url(redis_url)
     stop = threading.Event()
     stop.set()  # SIGTERM arrived while the role was starting
-    worker = ReminderWorker(
-        [reminder_queue(client)],
-        connection=client,
-        serializer=JSONSerializer,
-        job_class=JsonJob,
-        stop=stop,
-        heartbeat=Heartbeat(client, Role.JOBS, stall_after_s=60),
+    heartbeat = Heartbeat(client, Role.JOBS, stall_after_s=60)
+    worker = reminder_worker(
+        client, WorkerMetrics(CollectorRegistry()), stop=stop, heartbeat=heartbeat
     )
     with caplog.at_level(logging.INFO, logger="rq.worker"):
         worker.work(logging_level="INFO", max_idle_time=5)  # the bound keeps a failure short

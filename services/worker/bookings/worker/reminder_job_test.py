@@ -10,7 +10,6 @@ import redis
 from prometheus_client import CollectorRegistry
 from rq.job import JobStatus, Retry
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
-from rq.serializers import JSONSerializer
 from rq.utils import import_attribute
 
 from bookings.events.reminders import (
@@ -25,7 +24,7 @@ from bookings.persistence.database import Database
 from bookings.worker import reminder_job
 from bookings.worker.conftest import Bookings
 from bookings.worker.heartbeat import Heartbeat
-from bookings.worker.jobs import FailureReporter, ReminderWorker
+from bookings.worker.jobs import reminder_worker
 from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.role_process import reminder_schedule
 from bookings.worker.roles import Role
@@ -50,15 +49,8 @@ def run_due_jobs(client: redis.Redis, database: Database) -> WorkerMetrics:
     lead = timedelta(seconds=2)
     reminder_job.install(reminder_job.JobRuntime(database, lead, metrics))
     ReminderScheduler(client, interval=0.05).enqueue_jobs()
-    worker = ReminderWorker(
-        [reminder_queue(client)],
-        connection=client,
-        serializer=JSONSerializer,
-        job_class=JsonJob,
-        exception_handlers=[FailureReporter(metrics)],
-        stop=threading.Event(),
-        heartbeat=Heartbeat(client, Role.JOBS, stall_after_s=60),
-    )
+    heartbeat = Heartbeat(client, Role.JOBS, stall_after_s=60)
+    worker = reminder_worker(client, metrics, stop=threading.Event(), heartbeat=heartbeat)
     worker.work(burst=True, logging_level="WARNING")
     return metrics
 
