@@ -6,10 +6,12 @@ exists in one place for both the API and the worker.
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Executable, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Executable, bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import ColumnElement
 
 from bookings.domain.commands import Period
 from bookings.domain.errors import StaleBooking
@@ -29,31 +31,51 @@ _UPDATE = update(bookings).where(
 )
 
 
-def _list_statements(period: Period, *, one_provider: bool) -> tuple[Executable, Executable]:
-    """The page and count queries of one kind of list."""
-    if period is Period.UPCOMING:
-        conditions = [bookings.c.start_time >= bindparam("now")]
-        order = (bookings.c.start_time.asc(), bookings.c.id.asc())
-    else:
-        conditions = [bookings.c.start_time < bindparam("now")]
-        order = (bookings.c.start_time.desc(), bookings.c.id.desc())
+def _list_statement(period: Period, *, one_provider: bool) -> Executable:
+    """One kind of list: the page's rows, each with the total, in one round trip.
+
+    The count is joined to the page (`ON true`), so an empty page still gives one row: the
+    total, with no booking (its columns NULL).
+    """
+    upcoming = period is Period.UPCOMING
+    conditions = [
+        (
+            bookings.c.start_time >= bindparam("now")
+            if upcoming
+            else bookings.c.start_time < bindparam("now")
+        )
+    ]
     if one_provider:
         conditions.append(bookings.c.provider_id == bindparam("provider_id"))
+
+    def ordered(start: ColumnElement[Any], key: ColumnElement[Any]) -> tuple[Any, Any]:
+        return (start.asc(), key.asc()) if upcoming else (start.desc(), key.desc())
+
     page = (
         select(bookings)
         .where(*conditions)
-        .order_by(*order)
+        .order_by(*ordered(bookings.c.start_time, bookings.c.id))
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
+        .subquery("page")
     )
     # Counted over the (provider_id, start_time, id) index: the cost follows the size of the
     # matching range, never the size of the table.
-    count = select(func.count()).select_from(bookings).where(*conditions)
-    return page, count
+    counted = (
+        select(func.count().label("total"))
+        .select_from(bookings)
+        .where(*conditions)
+        .subquery("counted")
+    )
+    return (
+        select(page, counted.c.total)
+        .select_from(counted.outerjoin(page, true()))
+        .order_by(*ordered(page.c.start_time, page.c.id))
+    )
 
 
 _LISTS = {
-    (period, one_provider): _list_statements(period, one_provider=one_provider)
+    (period, one_provider): _list_statement(period, one_provider=one_provider)
     for period in Period
     for one_provider in (True, False)
 }
@@ -93,13 +115,13 @@ class SqlBookingRepository:
         self._loaded_versions[booking.id] = booking.version
 
     def list(self, query: BookingListQuery) -> tuple[list[Booking], int]:
-        page, count = _LISTS[query.period, query.provider_id is not None]
+        statement = _LISTS[query.period, query.provider_id is not None]
         params = {"now": query.now, "offset": query.offset, "limit": query.limit}
         if query.provider_id is not None:
             params["provider_id"] = query.provider_id
-        rows = self._connection.execute(page, params).all()
-        total = self._connection.execute(count, params).scalar_one()
-        return [booking_from_row(row) for row in rows], total
+        rows = self._connection.execute(statement, params).all()
+        total: int = rows[0].total
+        return [booking_from_row(row) for row in rows if row.id is not None], total
 
     def _execute_write(self, statement: Executable, params: dict[str, object]) -> int:
         if self._read_only:

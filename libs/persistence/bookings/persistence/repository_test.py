@@ -208,6 +208,7 @@ def test_lists_are_ordered_paged_and_counted(database: Database, provider: Actor
     assert total == 3
     expected = sorted(upcoming, key=lambda b: (b.start_time, b.id))
     assert first + second == [b.title + b.start_time.isoformat() for b in expected]
+    assert page(Period.UPCOMING, 3, 2) == ([], 3)  # past the last page: no items, same total
     assert page(Period.PAST, 1, 10) == ([], 0)
 
 
