@@ -80,7 +80,7 @@ class Broadcaster:
         except ConnectionClosed:
             return
         listener = admission.listener
-        log.info("listener connected", subject=listener.subject, resume=admission.resumes)
+        log.info("listener connected", subject=listener.subject, resume=listener.replaying)
         self.registry.add(listener)
         try:
             async with asyncio.timeout(admission.credentials.seconds_left()):
@@ -144,10 +144,6 @@ class _Admission:
     listener: Listener
     credentials: Credentials
     resume_from: StreamId | None
-
-    @property
-    def resumes(self) -> bool:
-        return self.resume_from is not None
 
 
 def build(settings: BroadcasterSettings) -> Broadcaster:
