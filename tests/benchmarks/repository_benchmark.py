@@ -1,10 +1,11 @@
-"""Throughput of the repository against a local PostgreSQL: inserts and list pages.
+"""Throughput of the API's database path against a local PostgreSQL: creates and list pages.
 
     ./pants run tests/benchmarks/repository_benchmark.py [-- --bookings 10000 --sessions 20]
 
-Starts a throwaway PostgreSQL, migrates it, then goes through the
-same path as the API: domain handler + unit of work + outbox row, on the async engine with
-N concurrent sessions. Prints bookings/s and list pages/s.
+Starts a throwaway PostgreSQL, migrates it, then goes through the API's own path without HTTP:
+`BookingCommands.create` (decision + booking + outbox row, pipelined, one transaction) and
+`BookingQueries.list` (one statement), on the psycopg pool with N concurrent sessions. Prints
+bookings/s and list pages/s.
 """
 
 from __future__ import annotations
@@ -14,21 +15,22 @@ import asyncio
 import os
 import time
 from datetime import UTC, datetime, timedelta
-from functools import partial
 
 from benchmarks.datastores import migrated_database
 
+from bookings.api.commands import BookingCommands
+from bookings.api.queries import BookingQueries
 from bookings.domain.access import Actor
 from bookings.domain.commands import CreateBooking, ListBookings, Period
-from bookings.domain.handlers import Context, create_booking, list_bookings
-from bookings.persistence.database import AsyncDatabase
+from bookings.domain.decisions import Context
+from bookings.persistence.pool import connection_pool
 
 START = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 CONTEXT = Context(clock=lambda: datetime.now(UTC), reminder_lead=timedelta(minutes=10))
 LISTED_PROVIDER = Actor(id="listed-provider")
 
 
-async def insert_bookings(db: AsyncDatabase, count: int, sessions: int) -> float:
+async def insert_bookings(commands: BookingCommands, count: int, sessions: int) -> float:
     """Each session books back-to-back half-hour slots for its own provider."""
     per_session = count // sessions
 
@@ -37,19 +39,19 @@ async def insert_bookings(db: AsyncDatabase, count: int, sessions: int) -> float
         for slot in range(per_session):
             start = START + timedelta(minutes=30 * slot)
             command = CreateBooking(actor, f"Booking {slot}", start, start + timedelta(minutes=30))
-            await db.run(partial(create_booking, command, context=CONTEXT))
+            await commands.create(command, None)
 
     began = time.perf_counter()
     await asyncio.gather(*(session(i) for i in range(sessions)))
     return per_session * sessions / (time.perf_counter() - began)
 
 
-async def list_pages(db: AsyncDatabase, pages: int, sessions: int) -> float:
+async def list_pages(queries: BookingQueries, pages: int, sessions: int) -> float:
     query = ListBookings(LISTED_PROVIDER, Period.UPCOMING, page=3, limit=20)
 
     async def session() -> None:
         for _ in range(pages // sessions):
-            result = await db.run(lambda uow: list_bookings(query, uow, CONTEXT))
+            result = await queries.list(query)
             assert len(result.items) == 20
 
     began = time.perf_counter()
@@ -58,17 +60,18 @@ async def list_pages(db: AsyncDatabase, pages: int, sessions: int) -> float:
 
 
 async def run(url: str, count: int, sessions: int, pages: int) -> None:
-    db = AsyncDatabase(url, pool_size=sessions)
+    pool = connection_pool(url, size=sessions)
+    await pool.open(wait=True)
     try:
-        inserts_per_s = await insert_bookings(db, count, sessions)
-        pages_per_s = await list_pages(db, pages, sessions)
+        inserts_per_s = await insert_bookings(
+            BookingCommands(pool, CONTEXT, key_ttl=timedelta(hours=24)), count, sessions
+        )
+        pages_per_s = await list_pages(BookingQueries(pool, CONTEXT), pages, sessions)
     finally:
-        await db.close()
+        await pool.close()
     per_provider = count // sessions
     print(f"{'measure':<48} {'result':>12}")
-    print(
-        f"{f'create_booking ({count} bookings, {sessions} sessions)':<48} {inserts_per_s:>8.0f} /s"
-    )
+    print(f"{f'create ({count} bookings, {sessions} sessions)':<48} {inserts_per_s:>8.0f} /s")
     print(f"{f'upcoming list page ({per_provider} bookings/provider)':<48} {pages_per_s:>8.0f} /s")
 
 

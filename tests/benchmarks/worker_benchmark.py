@@ -43,7 +43,8 @@ from benchmarks.datastores import migrated_database
 
 from bookings.domain.access import Actor
 from bookings.domain.commands import CreateBooking
-from bookings.domain.handlers import Context, create_booking
+from bookings.domain.decisions import Context
+from bookings.domain.handlers import create_booking
 from bookings.domain.model import Booking
 from bookings.persistence.database import Database
 from bookings.persistence.rows import outbox_values

@@ -15,8 +15,17 @@ class Actor:
     id: str
     is_admin: bool = False
 
+    @property
+    def visible_provider(self) -> str | None:
+        """Whose bookings the actor may see: its own, or everyone's (None) for an admin.
+
+        Storage narrows lookups with it, so a booking the actor may not see is never loaded.
+        """
+        return None if self.is_admin else self.id
+
     def can_see(self, booking: Booking) -> bool:
-        return self.is_admin or booking.provider_id == self.id
+        visible = self.visible_provider
+        return visible is None or booking.provider_id == visible
 
     def provider_to_book_for(self, requested: str | None) -> str:
         """The provider a new booking belongs to: oneself, or anyone for an admin."""

@@ -54,9 +54,20 @@ class Period(StrEnum):
 
 
 @dataclass(frozen=True)
+class ListPosition:
+    """Where a list stopped: the (start, id) of the last booking a client has seen."""
+
+    start_time: datetime
+    booking_id: UUID
+
+
+@dataclass(frozen=True)
 class ListBookings:
+    """A page by number (`page`), or the bookings that follow `after` (cursor paging)."""
+
     actor: Actor
     period: Period
     page: int = 1
     limit: int = 20
     provider_id: str | None = None
+    after: ListPosition | None = None

@@ -9,7 +9,8 @@ behaviour a real unit of work would show:
 - `save` refuses a booking whose stored row changed since it was loaded, or whose version is
   neither the loaded one (a reminder mark) nor the next (`StaleBooking`);
 - `list` orders upcoming bookings (start >= now) by (start, id) ascending and past bookings
-  (start < now) by (start, id) descending, so pages are stable even when starts tie;
+  (start < now) by (start, id) descending, so pages are stable even when starts tie; it starts
+  after `after` when given, and counts matches up to `count_limit`;
 - nothing reaches the store before `commit`, and leaving the unit of work discards the rest.
 """
 
@@ -27,7 +28,7 @@ from bookings.domain.commands import Period
 from bookings.domain.errors import BookingConflict, StaleBooking
 from bookings.domain.events import BookingEvent
 from bookings.domain.model import Booking
-from bookings.domain.ports import BookingListQuery
+from bookings.domain.ports import BookingListQuery, Found
 
 
 class FakeClock:
@@ -41,6 +42,10 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
+
+
+def _position(booking: Booking) -> tuple[datetime, UUID]:
+    return (booking.start_time.astimezone(UTC), booking.id)
 
 
 def _row(booking: Booking) -> Booking:
@@ -89,7 +94,7 @@ class FakeBookingRepository:
         self._pending[booking.id] = _row(booking)
         self._loaded_versions[booking.id] = booking.version
 
-    def list(self, query: BookingListQuery) -> tuple[list[Booking], int]:
+    def list(self, query: BookingListQuery) -> Found[Booking]:
         now = query.now.astimezone(UTC)
         upcoming = query.period is Period.UPCOMING
         matching = [
@@ -98,11 +103,21 @@ class FakeBookingRepository:
             if (query.provider_id is None or row.provider_id == query.provider_id)
             and (row.start_time.astimezone(UTC) >= now) == upcoming
         ]
-        matching.sort(
-            key=lambda row: (row.start_time.astimezone(UTC), row.id), reverse=not upcoming
+        matching.sort(key=_position, reverse=not upcoming)
+        following = matching
+        if query.after is not None:
+            after = (query.after.start_time.astimezone(UTC), query.after.booking_id)
+            following = [
+                row
+                for row in matching
+                if (_position(row) > after if upcoming else _position(row) < after)
+            ]
+        page = following[query.offset : query.offset + query.limit + 1]
+        return Found(
+            items=[_row(row) for row in page[: query.limit]],
+            counted=min(len(matching), query.count_limit),
+            more=len(page) > query.limit,
         )
-        page = matching[query.offset : query.offset + query.limit]
-        return [_row(row) for row in page], len(matching)
 
     def commit(self) -> None:
         self._rows.update(self._pending)

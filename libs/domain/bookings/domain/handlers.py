@@ -1,16 +1,12 @@
-"""One small handler per command: load, ask the aggregate, store, commit.
+"""Synchronous orchestration of the decisions over a unit of work: load, decide, store, commit.
 
-Entry points (HTTP, jobs) parse input, call a handler with a unit of work, and shape the output;
-no business rule lives anywhere else.
+For synchronous callers (the reminder worker, scripts, benchmarks). The API orchestrates the
+same decisions asynchronously; no business rule lives in either (see `decisions`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-from uuid import UUID
-
-from bookings.domain.access import Actor
+from bookings.domain import decisions
 from bookings.domain.commands import (
     CancelBooking,
     ChangeBooking,
@@ -19,29 +15,13 @@ from bookings.domain.commands import (
     ListBookings,
     SendReminder,
 )
-from bookings.domain.errors import BookingNotFound
+from bookings.domain.decisions import Context
 from bookings.domain.model import Booking
-from bookings.domain.ports import BookingListQuery, Clock, Page, UnitOfWork
-
-
-@dataclass(frozen=True)
-class Context:
-    """What handlers need besides storage: the time, and how early reminders go out."""
-
-    clock: Clock
-    reminder_lead: timedelta
+from bookings.domain.ports import Page, UnitOfWork
 
 
 def create_booking(command: CreateBooking, uow: UnitOfWork, context: Context) -> Booking:
-    provider_id = command.actor.provider_to_book_for(command.provider_id)
-    booking = Booking.create(
-        provider_id=provider_id,
-        title=command.title,
-        start_time=command.start_time,
-        end_time=command.end_time,
-        now=context.clock(),
-        reminder_lead=context.reminder_lead,
-    )
+    booking = decisions.new_booking(command, context)
     with uow:
         uow.bookings.add(booking)
         uow.commit()
@@ -50,27 +30,20 @@ def create_booking(command: CreateBooking, uow: UnitOfWork, context: Context) ->
 
 def get_booking(query: GetBooking, uow: UnitOfWork) -> Booking:
     with uow:
-        return _visible_booking(uow, query.actor, query.booking_id, for_update=False)
+        return decisions.visible(query.actor, query.booking_id, uow.bookings.get(query.booking_id))
 
 
 def list_bookings(query: ListBookings, uow: UnitOfWork, context: Context) -> Page[Booking]:
-    provider_id = query.actor.provider_filter(query.provider_id)
-    storage_query = BookingListQuery(
-        period=query.period,
-        now=context.clock(),
-        offset=(query.page - 1) * query.limit,
-        limit=query.limit,
-        provider_id=provider_id,
-    )
+    storage_query = decisions.list_query(query, context)
     with uow:
-        items, total = uow.bookings.list(storage_query)
-    return Page(items=items, total=total, page=query.page, limit=query.limit)
+        found = uow.bookings.list(storage_query)
+    return decisions.page_of(query, storage_query, found, decisions.position_of)
 
 
 def cancel_booking(command: CancelBooking, uow: UnitOfWork, context: Context) -> Booking:
     with uow:
-        booking = _visible_booking(uow, command.actor, command.booking_id, for_update=True)
-        booking.cancel(now=context.clock())
+        loaded = uow.bookings.get(command.booking_id, for_update=True)
+        booking = decisions.cancel(command, loaded, context)
         uow.bookings.save(booking)
         uow.commit()
     return booking
@@ -78,14 +51,8 @@ def cancel_booking(command: CancelBooking, uow: UnitOfWork, context: Context) ->
 
 def change_booking(command: ChangeBooking, uow: UnitOfWork, context: Context) -> Booking:
     with uow:
-        booking = _visible_booking(uow, command.actor, command.booking_id, for_update=True)
-        changed = booking.change(
-            now=context.clock(),
-            reminder_lead=context.reminder_lead,
-            title=command.title,
-            start_time=command.start_time,
-            end_time=command.end_time,
-        )
+        loaded = uow.bookings.get(command.booking_id, for_update=True)
+        booking, changed = decisions.change(command, loaded, context)
         if changed:
             uow.bookings.save(booking)
             uow.commit()
@@ -95,20 +62,11 @@ def change_booking(command: ChangeBooking, uow: UnitOfWork, context: Context) ->
 def send_reminder(command: SendReminder, uow: UnitOfWork, context: Context) -> bool:
     """Marks the reminder sent, once per booking version; False when it is not owed."""
     with uow:
-        booking = uow.bookings.get(command.booking_id, for_update=True)
-        now = context.clock()
-        if booking is None or not booking.reminder_is_owed(command.version, now=now):
+        reminded = decisions.remind(
+            command, uow.bookings.get(command.booking_id, for_update=True), context
+        )
+        if reminded is None:
             return False
-        booking.mark_reminded(now=now)
-        uow.bookings.save(booking)
+        uow.bookings.save(reminded)
         uow.commit()
     return True
-
-
-def _visible_booking(
-    uow: UnitOfWork, actor: Actor, booking_id: UUID, *, for_update: bool
-) -> Booking:
-    booking = uow.bookings.get(booking_id, for_update=for_update)
-    if booking is None or not actor.can_see(booking):
-        raise BookingNotFound(booking_id)
-    return booking

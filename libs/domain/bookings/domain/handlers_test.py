@@ -18,6 +18,7 @@ from bookings.domain.commands import (
     Period,
     SendReminder,
 )
+from bookings.domain.decisions import Context
 from bookings.domain.errors import (
     BookingConflict,
     BookingNotFound,
@@ -52,8 +53,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def context(clock: FakeClock) -> handlers.Context:
-    return handlers.Context(clock=clock, reminder_lead=LEAD)
+def context(clock: FakeClock) -> Context:
+    return Context(clock=clock, reminder_lead=LEAD)
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def uow() -> FakeUnitOfWork:
 
 def create(
     uow: FakeUnitOfWork,
-    context: handlers.Context,
+    context: Context,
     *,
     actor: Actor = PROVIDER,
     start: datetime = START,
@@ -84,7 +85,7 @@ def event_types(uow: FakeUnitOfWork) -> list[type]:
 
 
 def test_create_stores_the_booking_and_commits_its_event(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     booking = create(uow, context)
     stored = uow.rows[booking.id]
@@ -98,7 +99,7 @@ def test_create_stores_the_booking_and_commits_its_event(
 
 
 def test_create_takes_the_time_from_the_clock(
-    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+    uow: FakeUnitOfWork, context: Context, clock: FakeClock
 ) -> None:
     clock.advance(timedelta(days=1))
     with pytest.raises(InvalidBooking):
@@ -107,7 +108,7 @@ def test_create_takes_the_time_from_the_clock(
 
 
 def test_create_rejects_an_invalid_booking_without_storing_anything(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     with pytest.raises(InvalidBooking) as caught:
         create(uow, context, start=END, end=START)
@@ -116,22 +117,20 @@ def test_create_rejects_an_invalid_booking_without_storing_anything(
 
 
 def test_a_provider_may_not_create_for_another_provider(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     with pytest.raises(Forbidden):
         create(uow, context, provider_id="p-2")
     assert uow.rows == {}
 
 
-def test_an_admin_may_create_for_any_provider(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_an_admin_may_create_for_any_provider(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context, actor=ADMIN, provider_id="p-2")
     assert uow.rows[booking.id].provider_id == "p-2"
 
 
 def test_create_overlapping_the_same_providers_booking_conflicts(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     first = create(uow, context)
     with pytest.raises(BookingConflict) as caught:
@@ -141,24 +140,20 @@ def test_create_overlapping_the_same_providers_booking_conflicts(
     assert event_types(uow) == [BookingCreated]
 
 
-def test_back_to_back_bookings_do_not_conflict(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_back_to_back_bookings_do_not_conflict(uow: FakeUnitOfWork, context: Context) -> None:
     create(uow, context)
     create(uow, context, start=END, end=END + timedelta(hours=1))
     create(uow, context, start=START - timedelta(hours=1), end=START)
     assert len(uow.rows) == 3
 
 
-def test_other_providers_may_book_the_same_slot(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_other_providers_may_book_the_same_slot(uow: FakeUnitOfWork, context: Context) -> None:
     create(uow, context)
     create(uow, context, actor=OTHER_PROVIDER)
     assert len(uow.rows) == 2
 
 
-def test_a_cancelled_booking_frees_its_slot(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+def test_a_cancelled_booking_frees_its_slot(uow: FakeUnitOfWork, context: Context) -> None:
     first = create(uow, context)
     handlers.cancel_booking(CancelBooking(actor=PROVIDER, booking_id=first.id), uow, context)
     second = create(uow, context)
@@ -169,16 +164,14 @@ def test_a_cancelled_booking_frees_its_slot(uow: FakeUnitOfWork, context: handle
 
 
 @pytest.mark.parametrize("actor", [PROVIDER, ADMIN])
-def test_owner_and_admin_get_a_booking(
-    uow: FakeUnitOfWork, context: handlers.Context, actor: Actor
-) -> None:
+def test_owner_and_admin_get_a_booking(uow: FakeUnitOfWork, context: Context, actor: Actor) -> None:
     booking = create(uow, context)
     got = handlers.get_booking(GetBooking(actor=actor, booking_id=booking.id), uow)
     assert (got.id, got.title, got.version) == (booking.id, "Haircut", 1)
 
 
 def test_another_provider_gets_not_found_rather_than_forbidden(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     booking = create(uow, context)
     with pytest.raises(BookingNotFound) as caught:
@@ -195,7 +188,7 @@ def test_get_of_an_unknown_booking_is_not_found(uow: FakeUnitOfWork) -> None:
 
 
 def test_cancel_stores_the_cancellation_and_commits_its_event(
-    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+    uow: FakeUnitOfWork, context: Context, clock: FakeClock
 ) -> None:
     booking = create(uow, context)
     clock.advance(timedelta(minutes=1))
@@ -212,14 +205,14 @@ def test_cancel_stores_the_cancellation_and_commits_its_event(
     assert event_types(uow) == [BookingCreated, BookingCancelled]
 
 
-def test_an_admin_may_cancel_any_booking(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+def test_an_admin_may_cancel_any_booking(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context)
     handlers.cancel_booking(CancelBooking(actor=ADMIN, booking_id=booking.id), uow, context)
     assert uow.rows[booking.id].status is BookingStatus.CANCELLED
 
 
 def test_another_provider_cannot_cancel_and_gets_not_found(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     booking = create(uow, context)
     with pytest.raises(BookingNotFound):
@@ -230,7 +223,7 @@ def test_another_provider_cannot_cancel_and_gets_not_found(
     assert event_types(uow) == [BookingCreated]
 
 
-def test_cancel_twice_is_refused(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+def test_cancel_twice_is_refused(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context)
     command = CancelBooking(actor=PROVIDER, booking_id=booking.id)
     handlers.cancel_booking(command, uow, context)
@@ -240,9 +233,7 @@ def test_cancel_twice_is_refused(uow: FakeUnitOfWork, context: handlers.Context)
     assert event_types(uow) == [BookingCreated, BookingCancelled]
 
 
-def test_cancel_of_an_unknown_booking_is_not_found(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_cancel_of_an_unknown_booking_is_not_found(uow: FakeUnitOfWork, context: Context) -> None:
     with pytest.raises(BookingNotFound):
         handlers.cancel_booking(CancelBooking(actor=ADMIN, booking_id=uuid4()), uow, context)
 
@@ -250,9 +241,7 @@ def test_cancel_of_an_unknown_booking_is_not_found(
 # --- change --------------------------------------------------------------------------------
 
 
-def test_change_moves_the_booking_and_its_reminder(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_change_moves_the_booking_and_its_reminder(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context)
     new_start, new_end = START + timedelta(hours=2), END + timedelta(hours=2)
     handlers.change_booking(
@@ -270,7 +259,7 @@ def test_change_moves_the_booking_and_its_reminder(
 
 
 def test_another_provider_cannot_change_and_gets_not_found(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     booking = create(uow, context)
     with pytest.raises(BookingNotFound):
@@ -282,9 +271,7 @@ def test_another_provider_cannot_change_and_gets_not_found(
     assert uow.rows[booking.id].title == "Haircut"
 
 
-def test_change_with_nothing_new_commits_nothing(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_change_with_nothing_new_commits_nothing(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context)
     commits = uow.commits
     unchanged = handlers.change_booking(
@@ -297,9 +284,7 @@ def test_change_with_nothing_new_commits_nothing(
     assert event_types(uow) == [BookingCreated]
 
 
-def test_change_of_a_cancelled_booking_is_refused(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_change_of_a_cancelled_booking_is_refused(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context)
     handlers.cancel_booking(CancelBooking(actor=PROVIDER, booking_id=booking.id), uow, context)
     with pytest.raises(BookingNotScheduled):
@@ -309,7 +294,7 @@ def test_change_of_a_cancelled_booking_is_refused(
 
 
 def test_change_into_another_booking_conflicts_and_stores_nothing(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     first = create(uow, context)
     second = create(uow, context, start=END, end=END + timedelta(hours=1))
@@ -327,7 +312,7 @@ def test_change_into_another_booking_conflicts_and_stores_nothing(
     assert event_types(uow) == [BookingCreated, BookingCreated]
 
 
-def test_an_invalid_change_stores_nothing(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+def test_an_invalid_change_stores_nothing(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context)
     with pytest.raises(InvalidBooking):
         handlers.change_booking(
@@ -338,7 +323,7 @@ def test_an_invalid_change_stores_nothing(uow: FakeUnitOfWork, context: handlers
     assert uow.rows[booking.id].version == 1
 
 
-def test_a_concurrent_change_makes_the_slower_writer_stale(context: handlers.Context) -> None:
+def test_a_concurrent_change_makes_the_slower_writer_stale(context: Context) -> None:
     """Two units of work over the same store: the second save of version 1 -> 2 loses."""
     first_uow = FakeUnitOfWork()
     booking = create(first_uow, context)
@@ -358,21 +343,21 @@ def test_a_concurrent_change_makes_the_slower_writer_stale(context: handlers.Con
 # --- reminders -----------------------------------------------------------------------------
 
 
-def move_earlier(booking: Booking, uow: FakeUnitOfWork, context: handlers.Context) -> None:
+def move_earlier(booking: Booking, uow: FakeUnitOfWork, context: Context) -> None:
     command = ChangeBooking(
         actor=PROVIDER, booking_id=booking.id, start_time=START - timedelta(hours=1)
     )
     handlers.change_booking(command, uow, context)
 
 
-def remind(booking: Booking, version: int, uow: FakeUnitOfWork, context: handlers.Context) -> bool:
+def remind(booking: Booking, version: int, uow: FakeUnitOfWork, context: Context) -> bool:
     return handlers.send_reminder(
         SendReminder(booking_id=booking.id, version=version), uow, context
     )
 
 
 def test_a_reminder_is_sent_once_per_version(
-    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+    uow: FakeUnitOfWork, context: Context, clock: FakeClock
 ) -> None:
     booking = create(uow, context)
     clock.advance(timedelta(hours=1))
@@ -384,7 +369,7 @@ def test_a_reminder_is_sent_once_per_version(
 
 
 def test_a_reminder_for_an_old_version_is_not_sent_after_a_change(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     booking = create(uow, context)
     move_earlier(booking, uow, context)
@@ -394,7 +379,7 @@ def test_a_reminder_for_an_old_version_is_not_sent_after_a_change(
 
 
 def test_an_old_versions_job_sends_the_due_reminder_of_the_new_version_once(
-    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+    uow: FakeUnitOfWork, context: Context, clock: FakeClock
 ) -> None:
     # The job queue may run the new schedule with the old version's arguments (see the model).
     booking = create(uow, context)
@@ -406,9 +391,7 @@ def test_an_old_versions_job_sends_the_due_reminder_of_the_new_version_once(
     assert event_types(uow) == [BookingCreated, BookingRescheduled, ReminderSent]
 
 
-def test_a_rescheduled_booking_is_reminded_again(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_a_rescheduled_booking_is_reminded_again(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context)
     assert remind(booking, 1, uow, context)
     move_earlier(booking, uow, context)
@@ -416,7 +399,7 @@ def test_a_rescheduled_booking_is_reminded_again(
 
 
 def test_a_renamed_booking_already_reminded_is_not_reminded_again(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     booking = create(uow, context)
     assert remind(booking, 1, uow, context)
@@ -426,7 +409,7 @@ def test_a_renamed_booking_already_reminded_is_not_reminded_again(
     assert not remind(booking, 2, uow, context)
 
 
-def test_no_reminder_after_cancel(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+def test_no_reminder_after_cancel(uow: FakeUnitOfWork, context: Context) -> None:
     booking = create(uow, context)
     handlers.cancel_booking(CancelBooking(actor=PROVIDER, booking_id=booking.id), uow, context)
     for version in (1, 2):
@@ -436,7 +419,7 @@ def test_no_reminder_after_cancel(uow: FakeUnitOfWork, context: handlers.Context
     assert ReminderSent not in event_types(uow)
 
 
-def test_no_reminder_for_an_unknown_booking(uow: FakeUnitOfWork, context: handlers.Context) -> None:
+def test_no_reminder_for_an_unknown_booking(uow: FakeUnitOfWork, context: Context) -> None:
     assert not handlers.send_reminder(SendReminder(booking_id=uuid4(), version=1), uow, context)
     assert uow.commits == 0
 
@@ -446,7 +429,7 @@ def test_no_reminder_for_an_unknown_booking(uow: FakeUnitOfWork, context: handle
 
 def list_page(
     uow: FakeUnitOfWork,
-    context: handlers.Context,
+    context: Context,
     *,
     actor: Actor = PROVIDER,
     period: Period = Period.UPCOMING,
@@ -461,7 +444,7 @@ def list_page(
 
 
 def test_list_pages_through_upcoming_bookings_soonest_first(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     starts = [START + timedelta(hours=2 * i) for i in (3, 0, 4, 1, 2)]
     for start in starts:
@@ -477,7 +460,7 @@ def test_list_pages_through_upcoming_bookings_soonest_first(
 
 
 def test_list_splits_upcoming_and_past_at_now(
-    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+    uow: FakeUnitOfWork, context: Context, clock: FakeClock
 ) -> None:
     early = create(uow, context, start=START, end=END)
     late = create(uow, context, start=END, end=END + timedelta(hours=1))
@@ -489,7 +472,7 @@ def test_list_splits_upcoming_and_past_at_now(
 
 
 def test_list_of_past_bookings_is_latest_first(
-    uow: FakeUnitOfWork, context: handlers.Context, clock: FakeClock
+    uow: FakeUnitOfWork, context: Context, clock: FakeClock
 ) -> None:
     starts = [START + timedelta(hours=2 * i) for i in (1, 0, 2)]
     for start in starts:
@@ -500,9 +483,7 @@ def test_list_of_past_bookings_is_latest_first(
     assert list_page(uow, context).total == 0
 
 
-def test_list_shows_a_provider_only_its_own_bookings(
-    uow: FakeUnitOfWork, context: handlers.Context
-) -> None:
+def test_list_shows_a_provider_only_its_own_bookings(uow: FakeUnitOfWork, context: Context) -> None:
     own = create(uow, context)
     create(uow, context, actor=OTHER_PROVIDER)
     page = list_page(uow, context)
@@ -510,14 +491,14 @@ def test_list_shows_a_provider_only_its_own_bookings(
 
 
 def test_a_provider_may_not_list_another_providers_bookings(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     with pytest.raises(Forbidden):
         list_page(uow, context, provider_id="p-2")
 
 
 def test_an_admin_lists_everyone_or_filters_by_provider(
-    uow: FakeUnitOfWork, context: handlers.Context
+    uow: FakeUnitOfWork, context: Context
 ) -> None:
     create(uow, context)
     other = create(uow, context, actor=OTHER_PROVIDER)

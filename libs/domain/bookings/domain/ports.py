@@ -9,7 +9,7 @@ from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
-from bookings.domain.commands import Period
+from bookings.domain.commands import ListPosition, Period
 from bookings.domain.model import Booking
 
 Clock = Callable[[], datetime]
@@ -23,14 +23,33 @@ class BookingListQuery:
     offset: int
     limit: int
     provider_id: str | None  # None: every provider's bookings
+    # Only bookings after this position in the period's order (cursor paging).
+    after: ListPosition | None
+    # Matches are counted up to this many, so a page costs the same however many there are.
+    count_limit: int
+
+
+@dataclass(frozen=True)
+class Found(Generic[T]):
+    """One page of a list as storage found it."""
+
+    items: list[T]
+    # Bookings matching the list (the period and provider, not `after`), at most `count_limit`.
+    counted: int
+    # Whether more bookings follow the last item.
+    more: bool
 
 
 @dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
     total: int
+    # False when `total` is a lower bound: more bookings match than were counted.
+    total_exact: bool
     page: int
     limit: int
+    # Where the next page starts, when one does.
+    next_after: ListPosition | None
 
 
 class BookingRepository(Protocol):
@@ -43,8 +62,8 @@ class BookingRepository(Protocol):
     def save(self, booking: Booking) -> None:
         """Writes back a loaded booking; raises StaleBooking if it changed meanwhile."""
 
-    def list(self, query: BookingListQuery) -> tuple[list[Booking], int]:
-        """One page of bookings in the period's order, and how many match in all."""
+    def list(self, query: BookingListQuery) -> Found[Booking]:
+        """One page of bookings in the period's order, and how many match (up to a limit)."""
 
 
 class UnitOfWork(Protocol):

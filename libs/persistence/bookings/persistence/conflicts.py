@@ -5,21 +5,21 @@ from __future__ import annotations
 import re
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
+from psycopg.errors import ExclusionViolation
 
 from bookings.domain.errors import BookingConflict
 
-EXCLUSION_VIOLATION = "23P01"
 # The exclusion constraint ends with `id WITH <>`, so PostgreSQL's detail ends with the id of
 # the booking that was collided with: "... conflicts with existing key (..., <uuid>)."
 _EXISTING_ID = re.compile(r"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\)\.?$")
 
 
-def as_domain_error(error: IntegrityError) -> BookingConflict | None:
-    """The domain error `error` stands for, or None if it is not a booking rule."""
-    if getattr(error.orig, "sqlstate", None) != EXCLUSION_VIOLATION:
-        return None
-    diag = getattr(error.orig, "diag", None)
-    detail = getattr(diag, "message_detail", None) or ""
-    match = _EXISTING_ID.search(detail)
+def as_domain_error(error: BaseException | None) -> BookingConflict | None:
+    """The domain error a driver error stands for, or None if it is not a booking rule."""
+    return conflict_of(error) if isinstance(error, ExclusionViolation) else None
+
+
+def conflict_of(error: ExclusionViolation) -> BookingConflict:
+    """Two scheduled bookings of one provider would overlap: which one was in the way."""
+    match = _EXISTING_ID.search(error.diag.message_detail or "")
     return BookingConflict(UUID(match.group(1)) if match else None)

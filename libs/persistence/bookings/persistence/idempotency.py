@@ -1,30 +1,48 @@
 """Idempotency keys: a retried request gets the first response instead of acting twice.
 
-A key is claimed first, in a transaction of its own, so that a concurrent request with the same
-key sees it in flight (`status_code` NULL). The response is then stored in the same transaction
-as the state change (`RecordingUnitOfWork`): a committed booking always has its stored response,
-and a claim that is still empty after `ABANDONED_AFTER` belongs to a request that committed
-nothing (its process died), so it may be claimed again. Keys live for `KEY_TTL`; expired rows
-are ignored here and swept by the worker.
+A write with a key runs in one transaction on one connection: it claims the key (inserting its
+row), makes the change, stores the response it is about to send in that row, and commits. A
+concurrent request with the same key waits for that transaction (up to `IN_FLIGHT_WAIT`), then
+replays what it stored; one that is still running after that is IN_FLIGHT. A transaction that
+rolls back takes its claim with it, so a retry runs again. Keys live for the key TTL: an expired
+row is taken over by the next claim, and the worker sweeps the rest.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, or_, select, update
+from psycopg import AsyncConnection
+from psycopg.errors import LockNotAvailable
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from bookings.domain.model import Booking
-from bookings.persistence.database import AsyncDatabase
-from bookings.persistence.tables import idempotency_keys
-from bookings.persistence.uow import SqlUnitOfWork
+from bookings.persistence.statements import compiled
+from bookings.persistence.tables import idempotency_keys as keys
 
-KEY_TTL = timedelta(hours=24)
-ABANDONED_AFTER = timedelta(seconds=60)
+# How long a request waits for another request with the same key to finish.
+IN_FLIGHT_WAIT = timedelta(seconds=2)
+_COLUMNS = ["principal", "key", "fingerprint", "status_code", "response_body", "created_at"]
+_insert = insert(keys)
+_MATCHES = (keys.c.principal == bindparam("principal"), keys.c.key == bindparam("key"))
+# Takes the key unless a live row holds it: a row older than `expired_before` is taken over.
+_CLAIM = compiled(
+    _insert.on_conflict_do_update(
+        index_elements=[keys.c.principal, keys.c.key],
+        set_={name: _insert.excluded[name] for name in _COLUMNS[2:]},
+        where=keys.c.created_at < bindparam("expired_before", type_=keys.c.created_at.type),
+    ).returning(keys.c.key),
+    values=_COLUMNS,
+)
+_STORED = compiled(
+    select(keys.c.fingerprint, keys.c.status_code, keys.c.response_body).where(*_MATCHES)
+)
+_RECORD = compiled(update(keys).where(*_MATCHES), values=["status_code", "response_body"])
+_KEEP = compiled(_insert.on_conflict_do_nothing(), values=_COLUMNS)
+_LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %(timeout)s, true)"
 
 
 @dataclass(frozen=True)
@@ -52,141 +70,71 @@ class KeyRef:
     key: str
 
 
-def claim_key(connection: Connection, ref: KeyRef, fingerprint: str, *, now: datetime) -> Claim:
-    """Claims `ref` for a request with `fingerprint`, in a transaction of its own."""
-    statement = (
-        insert(idempotency_keys)
-        .values(
-            principal=ref.principal,
-            key=ref.key,
-            fingerprint=fingerprint,
-            status_code=None,
-            response_body=None,
-            created_at=now,
-        )
-        .on_conflict_do_update(
-            index_elements=[idempotency_keys.c.principal, idempotency_keys.c.key],
-            set_={
-                "fingerprint": fingerprint,
-                "status_code": None,
-                "response_body": None,
-                "created_at": now,
-            },
-            # Take over only an expired key or an abandoned claim; a live one is kept.
-            where=or_(
-                idempotency_keys.c.created_at <= now - KEY_TTL,
-                and_(
-                    idempotency_keys.c.status_code.is_(None),
-                    idempotency_keys.c.created_at <= now - ABANDONED_AFTER,
-                ),
-            ),
-        )
-        .returning(idempotency_keys.c.key)
-    )
-    with connection.begin():
-        if connection.execute(statement).first() is not None:
-            return Claim(ClaimOutcome.CLAIMED)
-        row = connection.execute(
-            select(
-                idempotency_keys.c.fingerprint,
-                idempotency_keys.c.status_code,
-                idempotency_keys.c.response_body,
-            ).where(*_matches(ref))
-        ).first()
-    # A row that vanished between the two statements was released by its request: still busy.
-    if row is None or row.status_code is None:
-        return Claim(ClaimOutcome.IN_FLIGHT)
-    if row.fingerprint != fingerprint:
-        return Claim(ClaimOutcome.MISMATCH)
-    return Claim(ClaimOutcome.REPLAY, StoredResponse(row.status_code, bytes(row.response_body)))
+async def claim(
+    connection: AsyncConnection[Any],
+    ref: KeyRef,
+    fingerprint: str,
+    *,
+    now: datetime,
+    ttl: timedelta,
+) -> Claim:
+    """Claims `ref` for a request with `fingerprint`, inside the caller's transaction.
 
-
-def record_response(connection: Connection, ref: KeyRef, response: StoredResponse) -> None:
-    """Stores the response of a claimed key, inside the caller's transaction."""
-    connection.execute(
-        update(idempotency_keys)
-        .where(*_matches(ref), idempotency_keys.c.status_code.is_(None))
-        .values(status_code=response.status_code, response_body=response.body)
-    )
-
-
-def release_key(connection: Connection, ref: KeyRef) -> None:
-    """Forgets a claim whose request failed unexpectedly, so that a retry can run."""
-    with connection.begin():
-        connection.execute(
-            delete(idempotency_keys).where(*_matches(ref), idempotency_keys.c.status_code.is_(None))
-        )
-
-
-def _matches(ref: KeyRef) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    return (idempotency_keys.c.principal == ref.principal, idempotency_keys.c.key == ref.key)
-
-
-class RecordingUnitOfWork(SqlUnitOfWork):
-    """A unit of work that stores the key's response in the transaction it commits.
-
-    `render` turns the booking the work changed into the response, as it will be sent.
+    Anything but CLAIMED leaves the transaction unusable for writes: end it.
     """
+    params = _row(ref, fingerprint, None, now) | {"expired_before": now - ttl}
+    wait_ms = int(IN_FLIGHT_WAIT.total_seconds() * 1000)
+    await connection.execute(_LOCK_TIMEOUT, {"timeout": f"{wait_ms}ms"})
+    try:
+        cursor = await connection.execute(_CLAIM, params)
+        claimed = await cursor.fetchone() is not None
+    except LockNotAvailable:
+        return Claim(ClaimOutcome.IN_FLIGHT)
+    # Later statements of the transaction wait for locks as usual.
+    await connection.execute(_LOCK_TIMEOUT, {"timeout": "0"})
+    if claimed:
+        return Claim(ClaimOutcome.CLAIMED)
+    cursor = await connection.execute(_STORED, {"principal": ref.principal, "key": ref.key})
+    row = await cursor.fetchone()
+    if row is None or row[1] is None:  # a row without a response is a request still running
+        return Claim(ClaimOutcome.IN_FLIGHT)
+    if row[0] != fingerprint:
+        return Claim(ClaimOutcome.MISMATCH)
+    return Claim(ClaimOutcome.REPLAY, StoredResponse(row[1], bytes(row[2])))
 
-    def __init__(
-        self,
-        connection: Connection,
-        ref: KeyRef,
-        render: Callable[[Booking], StoredResponse],
-    ) -> None:
-        super().__init__(connection)
-        self._ref = ref
-        self._render = render
-        self.recorded = False
 
-    def commit(self) -> None:
-        if self.bookings.seen:
-            record_response(self._connection, self._ref, self._render(self.bookings.seen[-1]))
-            self.recorded = True
-        super().commit()
+async def record(connection: AsyncConnection[Any], ref: KeyRef, response: StoredResponse) -> None:
+    """Stores the response of a claimed key, inside the transaction that claimed it."""
+    params = {
+        "principal": ref.principal,
+        "key": ref.key,
+        "status_code": response.status_code,
+        "response_body": response.body,
+    }
+    await connection.execute(_RECORD, params)
 
 
-class IdempotencyStore:
-    """The async face of the functions above, for the API."""
+async def keep(
+    connection: AsyncConnection[Any],
+    ref: KeyRef,
+    fingerprint: str,
+    response: StoredResponse,
+    *,
+    now: datetime,
+) -> None:
+    """Stores the response of a request that changed nothing (a refused one, e.g. a 409), unless
+    another request with the key stored one first."""
+    await connection.execute(_KEEP, _row(ref, fingerprint, response, now))
 
-    def __init__(self, database: AsyncDatabase) -> None:
-        self._engine = database.engine
 
-    async def claim(self, ref: KeyRef, fingerprint: str, *, now: datetime) -> Claim:
-        async with self._engine.connect() as connection:
-            return await connection.run_sync(
-                lambda sync: claim_key(sync, ref, fingerprint, now=now)
-            )
-
-    async def run_recorded(
-        self,
-        ref: KeyRef,
-        work: Callable[[SqlUnitOfWork], Booking],
-        render: Callable[[Booking], StoredResponse],
-    ) -> Booking:
-        """Runs `work` (a handler call); its response is stored whether or not it committed."""
-
-        def run(connection: Connection) -> Booking:
-            uow = RecordingUnitOfWork(connection, ref, render)
-            result = work(uow)
-            if not uow.recorded:  # nothing changed, so nothing committed: store it alone
-                with connection.begin():
-                    record_response(connection, ref, render(result))
-            return result
-
-        async with self._engine.connect() as connection:
-            return await connection.run_sync(run)
-
-    async def store(self, ref: KeyRef, response: StoredResponse) -> None:
-        """Stores the response of a request that failed without changing anything."""
-
-        def run(connection: Connection) -> None:
-            with connection.begin():
-                record_response(connection, ref, response)
-
-        async with self._engine.connect() as connection:
-            await connection.run_sync(run)
-
-    async def release(self, ref: KeyRef) -> None:
-        async with self._engine.connect() as connection:
-            await connection.run_sync(lambda sync: release_key(sync, ref))
+def _row(
+    ref: KeyRef, fingerprint: str, response: StoredResponse | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "principal": ref.principal,
+        "key": ref.key,
+        "fingerprint": fingerprint,
+        "status_code": None if response is None else response.status_code,
+        "response_body": None if response is None else response.body,
+        "created_at": now,
+    }

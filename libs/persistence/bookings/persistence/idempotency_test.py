@@ -1,41 +1,44 @@
-"""Idempotency keys on a real PostgreSQL: claims, replays, mismatches, take-overs."""
+"""Idempotency keys on a real PostgreSQL: claims inside transactions, replays, waits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import Engine, create_engine, select
+from psycopg import AsyncConnection, Rollback
 
-from bookings.domain import handlers
-from bookings.domain.access import Actor
-from bookings.domain.commands import CreateBooking
-from bookings.domain.errors import BookingConflict
-from bookings.domain.model import Booking
+from bookings.persistence import idempotency
 from bookings.persistence.idempotency import (
-    ABANDONED_AFTER,
-    KEY_TTL,
+    IN_FLIGHT_WAIT,
+    Claim,
     ClaimOutcome,
     KeyRef,
-    RecordingUnitOfWork,
     StoredResponse,
-    claim_key,
-    record_response,
-    release_key,
 )
-from bookings.persistence.tables import bookings, idempotency_keys
-from bookings.persistence.urls import sqlalchemy_url
+from bookings.persistence.urls import libpq_url
 
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)
+TTL = timedelta(hours=24)
+Connection = AsyncConnection[Any]
 
 
-@pytest.fixture(scope="module")
-def engine(postgres_url: str) -> Iterator[Engine]:
-    engine = create_engine(sqlalchemy_url(postgres_url))
-    yield engine
-    engine.dispose()
+@pytest.fixture
+async def connect(postgres_url: str) -> AsyncIterator[Any]:
+    opened: list[Connection] = []
+
+    async def open_one() -> Connection:
+        connection = await AsyncConnection.connect(libpq_url(postgres_url), autocommit=True)
+        opened.append(connection)
+        return connection
+
+    yield open_one
+    for connection in opened:
+        await connection.close()
 
 
 @pytest.fixture
@@ -43,98 +46,88 @@ def ref() -> KeyRef:
     return KeyRef(principal="p1", key=uuid4().hex)
 
 
-def claim(engine: Engine, ref: KeyRef, fingerprint: str, now: datetime = NOW) -> ClaimOutcome:
-    with engine.connect() as connection:
-        return claim_key(connection, ref, fingerprint, now=now).outcome
+async def claim(
+    connection: Connection,
+    ref: KeyRef,
+    fingerprint: str,
+    *,
+    now: datetime = NOW,
+    response: StoredResponse | None = None,
+) -> Claim:
+    """One claim in a transaction of its own, storing `response` when claimed (else nothing)."""
+    async with connection.transaction():
+        result = await idempotency.claim(connection, ref, fingerprint, now=now, ttl=TTL)
+        if result.outcome is not ClaimOutcome.CLAIMED:
+            raise Rollback()
+        if response is None:
+            raise Rollback()  # the request failed: its claim goes with its transaction
+        await idempotency.record(connection, ref, response)
+    return result
 
 
-def complete(engine: Engine, ref: KeyRef, response: StoredResponse) -> None:
-    with engine.begin() as connection:
-        record_response(connection, ref, response)
+async def test_a_committed_key_replays_its_response(connect: Any, ref: KeyRef) -> None:
+    connection = await connect()
+    first = await claim(connection, ref, "f", response=StoredResponse(201, b'{"id": 1}'))
+    again = await claim(connection, ref, "f")
+    assert first.outcome is ClaimOutcome.CLAIMED
+    assert again == Claim(ClaimOutcome.REPLAY, StoredResponse(201, b'{"id": 1}'))
 
 
-def test_the_first_claim_wins_and_others_see_it_in_flight(engine: Engine, ref: KeyRef) -> None:
-    assert claim(engine, ref, "f") is ClaimOutcome.CLAIMED
-    assert claim(engine, ref, "f") is ClaimOutcome.IN_FLIGHT
+async def test_a_committed_key_refuses_another_request(connect: Any, ref: KeyRef) -> None:
+    connection = await connect()
+    await claim(connection, ref, "f", response=StoredResponse(201, b"{}"))
+    assert (await claim(connection, ref, "other")).outcome is ClaimOutcome.MISMATCH
 
 
-def test_a_completed_key_replays_its_response(engine: Engine, ref: KeyRef) -> None:
-    claim(engine, ref, "f")
-    complete(engine, ref, StoredResponse(201, b'{"id": 1}'))
-    with engine.connect() as connection:
-        result = claim_key(connection, ref, "f", now=NOW)
-    assert result.outcome is ClaimOutcome.REPLAY
-    assert result.response == StoredResponse(201, b'{"id": 1}')
+async def test_keys_are_per_principal(connect: Any, ref: KeyRef) -> None:
+    connection = await connect()
+    await claim(connection, ref, "f", response=StoredResponse(201, b"{}"))
+    other = await claim(connection, KeyRef("p2", ref.key), "f", response=StoredResponse(201, b""))
+    assert other.outcome is ClaimOutcome.CLAIMED
 
 
-def test_a_completed_key_refuses_another_request(engine: Engine, ref: KeyRef) -> None:
-    claim(engine, ref, "f")
-    complete(engine, ref, StoredResponse(201, b"{}"))
-    assert claim(engine, ref, "other") is ClaimOutcome.MISMATCH
+async def test_a_rolled_back_claim_leaves_the_key_free(connect: Any, ref: KeyRef) -> None:
+    connection = await connect()
+    assert (await claim(connection, ref, "f")).outcome is ClaimOutcome.CLAIMED
+    assert (await claim(connection, ref, "f")).outcome is ClaimOutcome.CLAIMED
 
 
-def test_keys_are_per_principal(engine: Engine, ref: KeyRef) -> None:
-    claim(engine, ref, "f")
-    assert claim(engine, KeyRef("p2", ref.key), "f") is ClaimOutcome.CLAIMED
+async def test_an_expired_key_is_a_new_key(connect: Any, ref: KeyRef) -> None:
+    connection = await connect()
+    await claim(connection, ref, "f", response=StoredResponse(201, b"{}"))
+    later = NOW + TTL + timedelta(seconds=1)
+    taken = await claim(connection, ref, "other", now=later, response=StoredResponse(200, b""))
+    assert taken.outcome is ClaimOutcome.CLAIMED
 
 
-def test_an_abandoned_claim_can_be_taken_over(engine: Engine, ref: KeyRef) -> None:
-    claim(engine, ref, "f")
-    later = NOW + ABANDONED_AFTER
-    assert claim(engine, ref, "f", now=later - timedelta(seconds=1)) is ClaimOutcome.IN_FLIGHT
-    assert claim(engine, ref, "f", now=later) is ClaimOutcome.CLAIMED
+async def test_a_concurrent_claim_waits_for_the_first_and_replays_it(
+    connect: Any, ref: KeyRef
+) -> None:
+    first, second = await connect(), await connect()
+    async with first.transaction():
+        await idempotency.claim(first, ref, "f", now=NOW, ttl=TTL)
+        waiting = asyncio.create_task(claim(second, ref, "f"))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # blocked on the first request's uncommitted claim
+        await idempotency.record(first, ref, StoredResponse(201, b"first"))
+    assert await waiting == Claim(ClaimOutcome.REPLAY, StoredResponse(201, b"first"))
 
 
-def test_an_expired_key_is_a_new_key(engine: Engine, ref: KeyRef) -> None:
-    claim(engine, ref, "f")
-    complete(engine, ref, StoredResponse(201, b"{}"))
-    assert claim(engine, ref, "other", now=NOW + KEY_TTL) is ClaimOutcome.CLAIMED
+async def test_a_claim_held_longer_than_the_wait_is_in_flight(connect: Any, ref: KeyRef) -> None:
+    first, second = await connect(), await connect()
+    async with first.transaction():
+        await idempotency.claim(first, ref, "f", now=NOW, ttl=TTL)
+        began = time.monotonic()
+        outcome = await claim(second, ref, "f")
+        waited = time.monotonic() - began
+    assert outcome.outcome is ClaimOutcome.IN_FLIGHT
+    assert waited >= IN_FLIGHT_WAIT.total_seconds() * 0.9
 
 
-def test_a_released_claim_can_be_claimed_again(engine: Engine, ref: KeyRef) -> None:
-    claim(engine, ref, "f")
-    with engine.connect() as connection:
-        release_key(connection, ref)
-    assert claim(engine, ref, "f") is ClaimOutcome.CLAIMED
-
-
-def _render(booking: Booking) -> StoredResponse:
-    return StoredResponse(201, str(booking.id).encode())
-
-
-def test_the_response_commits_with_the_booking(engine: Engine, ref: KeyRef) -> None:
-    claim(engine, ref, "f")
-    now = datetime.now(UTC)
-    start = now + timedelta(days=400)
-    command = CreateBooking(Actor("recorder"), "Recorded", start, start + timedelta(hours=1))
-    context = handlers.Context(clock=lambda: now, reminder_lead=timedelta(minutes=10))
-    with engine.connect() as connection:
-        booking = handlers.create_booking(
-            command, RecordingUnitOfWork(connection, ref, _render), context
-        )
-    with engine.connect() as connection:
-        stored = connection.execute(
-            select(idempotency_keys.c.status_code, idempotency_keys.c.response_body).where(
-                idempotency_keys.c.key == ref.key
-            )
-        ).one()
-        exists = connection.execute(
-            select(bookings.c.id).where(bookings.c.id == booking.id)
-        ).first()
-    assert (stored.status_code, bytes(stored.response_body)) == (201, str(booking.id).encode())
-    assert exists is not None
-
-
-def test_a_failed_change_stores_no_response(engine: Engine, ref: KeyRef) -> None:
-    now = datetime.now(UTC)
-    start = now + timedelta(days=500)
-    command = CreateBooking(Actor("clash"), "First", start, start + timedelta(hours=1))
-    context = handlers.Context(clock=lambda: now, reminder_lead=timedelta(minutes=10))
-    with engine.connect() as connection:
-        handlers.create_booking(
-            command, RecordingUnitOfWork(connection, KeyRef("x", "y"), _render), context
-        )
-    claim(engine, ref, "f")
-    with engine.connect() as connection, pytest.raises(BookingConflict):
-        handlers.create_booking(command, RecordingUnitOfWork(connection, ref, _render), context)
-    assert claim(engine, ref, "f") is ClaimOutcome.IN_FLIGHT  # still claimed, nothing stored
+async def test_keep_stores_a_refusal_unless_a_response_is_there(connect: Any, ref: KeyRef) -> None:
+    connection = await connect()
+    await idempotency.keep(connection, ref, "f", StoredResponse(409, b"conflict"), now=NOW)
+    await idempotency.keep(connection, ref, "f", StoredResponse(201, b"later"), now=NOW)
+    assert await claim(connection, ref, "f") == Claim(
+        ClaimOutcome.REPLAY, StoredResponse(409, b"conflict")
+    )

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from bookings.domain.access import Actor
 from bookings.domain.commands import CreateBooking
-from bookings.domain.handlers import Context, create_booking
+from bookings.domain.decisions import Context
+from bookings.domain.handlers import create_booking
 from bookings.persistence.database import Database
 from bookings.persistence.outbox import claim_unpublished, mark_published, outbox_lag
 from bookings.persistence.tables import outbox

@@ -6,7 +6,8 @@ import pytest
 
 from bookings.domain.access import Actor
 from bookings.domain.commands import CancelBooking, CreateBooking, SendReminder
-from bookings.domain.handlers import Context, cancel_booking, create_booking, send_reminder
+from bookings.domain.decisions import Context
+from bookings.domain.handlers import cancel_booking, create_booking, send_reminder
 from bookings.domain.model import Booking
 from bookings.persistence.database import Database
 from bookings.persistence.reminders import owed_reminders

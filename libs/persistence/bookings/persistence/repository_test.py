@@ -15,9 +15,9 @@ from bookings.domain.commands import (
     Period,
     SendReminder,
 )
+from bookings.domain.decisions import Context
 from bookings.domain.errors import BookingConflict, StaleBooking
 from bookings.domain.handlers import (
-    Context,
     cancel_booking,
     change_booking,
     create_booking,

@@ -1,17 +1,23 @@
-"""Mapping between table rows and domain objects."""
+"""Mapping between domain objects and the parameters and rows of `statements`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
 
 import msgspec
-from sqlalchemy import Row
 
 from bookings.domain.events import BookingEvent
 from bookings.domain.model import Booking
+from bookings.domain.ports import BookingListQuery
 from bookings.domain.status import BookingStatus
 from bookings.events.schemas import channel_of, to_wire
+from bookings.persistence import statements
+
+# The position of each column of `tables.bookings` in a row.
+BOOKING_COLUMNS = 11
+_encoder = msgspec.json.Encoder()
 
 
 def booking_values(booking: Booking) -> dict[str, Any]:
@@ -30,29 +36,70 @@ def booking_values(booking: Booking) -> dict[str, Any]:
     }
 
 
-def booking_from_row(row: Row[Any]) -> Booking:
-    reminded_at = row.reminded_at
+def save_values(booking: Booking, loaded_version: int) -> dict[str, Any]:
+    """Parameters of `SAVE_BOOKING`: the new values, matched on the version that was loaded."""
+    values = booking_values(booking)
+    values["booking_id"] = values.pop("id")
+    values["loaded_version"] = loaded_version
+    return values
+
+
+def booking_from_row(row: Sequence[Any]) -> Booking:
+    """A booking from a row whose first columns are those of `tables.bookings`, in order."""
+    (
+        booking_id,
+        provider_id,
+        title,
+        start_time,
+        end_time,
+        status,
+        version,
+        reminder_due_at,
+        reminded_at,
+        created_at,
+        updated_at,
+    ) = row[:BOOKING_COLUMNS]
     return Booking(
-        id=row.id,
-        provider_id=row.provider_id,
-        title=row.title,
-        start_time=row.start_time.astimezone(UTC),
-        end_time=row.end_time.astimezone(UTC),
-        status=BookingStatus(row.status),
-        version=row.version,
-        reminder_due_at=row.reminder_due_at.astimezone(UTC),
+        id=booking_id,
+        provider_id=provider_id,
+        title=title,
+        start_time=start_time.astimezone(UTC),
+        end_time=end_time.astimezone(UTC),
+        status=BookingStatus(status),
+        version=version,
+        reminder_due_at=reminder_due_at.astimezone(UTC),
         reminded_at=reminded_at.astimezone(UTC) if reminded_at is not None else None,
-        created_at=row.created_at.astimezone(UTC),
-        updated_at=row.updated_at.astimezone(UTC),
+        created_at=created_at.astimezone(UTC),
+        updated_at=updated_at.astimezone(UTC),
     )
 
 
 def outbox_values(event: BookingEvent) -> dict[str, Any]:
-    """An outbox row holding the event exactly as it goes on the wire."""
+    """Parameters of `ADD_OUTBOX_ROW`: the event exactly as it goes on the wire, encoded once."""
     wire = to_wire(event)
     return {
         "event_id": event.event_id,
         "event_type": channel_of(wire),
-        "payload": msgspec.to_builtins(wire),
+        "payload": _encoder.encode(wire).decode(),
         "created_at": event.occurred_at,
     }
+
+
+def list_statement(query: BookingListQuery) -> tuple[str, dict[str, Any]]:
+    """The statement of `statements.LISTS` that finds `query`, and its parameters.
+
+    It asks for one row more than the page holds: its presence says that more follow.
+    """
+    one_provider = query.provider_id is not None
+    params: dict[str, Any] = {
+        "now": query.now,
+        "offset": query.offset,
+        "page_limit": query.limit + 1,
+        "count_limit": query.count_limit,
+    }
+    if one_provider:
+        params["provider_id"] = query.provider_id
+    if query.after is not None:
+        params["after_start"] = query.after.start_time
+        params["after_id"] = query.after.booking_id
+    return statements.LISTS[query.period, one_provider, query.after is not None], params

@@ -5,20 +5,20 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import Connection, RootTransaction, insert
+from sqlalchemy import Connection, RootTransaction
 
+from bookings.persistence import statements
 from bookings.persistence.repository import SqlBookingRepository
 from bookings.persistence.rows import outbox_values
-from bookings.persistence.tables import outbox
 
 
 class SqlUnitOfWork:
     """Events recorded by the bookings it saw are written to the outbox in the same commit."""
 
-    def __init__(self, connection: Connection, *, read_only: bool = False) -> None:
+    def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._transaction: RootTransaction | None = None
-        self.bookings = SqlBookingRepository(connection, read_only=read_only)
+        self.bookings = SqlBookingRepository(connection)
 
     def __enter__(self) -> Self:
         self._transaction = self._connection.begin()
@@ -39,5 +39,6 @@ class SqlUnitOfWork:
             raise RuntimeError("commit() outside `with unit_of_work:`")
         events = [event for booking in self.bookings.seen for event in booking.pull_events()]
         if events:
-            self._connection.execute(insert(outbox), [outbox_values(e) for e in events])
+            rows = [outbox_values(event) for event in events]
+            self._connection.exec_driver_sql(statements.ADD_OUTBOX_ROW, rows)
         self._transaction.commit()

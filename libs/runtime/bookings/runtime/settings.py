@@ -29,6 +29,9 @@ class CommonSettings:
     database_url: str = field(repr=False)
     redis_url: str = field(repr=False)
     reminder_lead: timedelta
+    # How long an idempotency key holds its first response: the API honours it, the worker
+    # deletes keys older than it.
+    idempotency_key_ttl: timedelta
     log_level: LogLevel
     log_format: LogFormat
 
@@ -46,6 +49,7 @@ class CommonSettings:
             database_url=_database_url(env),
             redis_url=_redis_url(env),
             reminder_lead=env.seconds("REMINDER_LEAD_SECONDS", 600),
+            idempotency_key_ttl=env.seconds("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600, minimum=1),
             log_level=env.choice("LOG_LEVEL", LOG_LEVELS[1], LOG_LEVELS),
             log_format=env.choice("LOG_FORMAT", default_log_format, LOG_FORMATS),
         )

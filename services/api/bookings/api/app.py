@@ -30,6 +30,7 @@ def create_app(settings: ApiSettings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # The server stops taking requests and lets in-flight ones finish before this exits.
+        await services.open()
         try:
             yield
         finally:

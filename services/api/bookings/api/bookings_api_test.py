@@ -254,10 +254,11 @@ def test_past_lists_started_bookings_latest_first(
     from bookings.domain import handlers
     from bookings.domain.access import Actor
     from bookings.domain.commands import CreateBooking
+    from bookings.domain.decisions import Context
     from bookings.persistence.database import Database
 
     now = datetime.now(UTC)
-    context = handlers.Context(lambda: now - timedelta(days=7), timedelta(minutes=10))
+    context = Context(lambda: now - timedelta(days=7), timedelta(minutes=10))
     database = Database(postgres_url)
     try:
         for days in (3, 1, 2):  # booked a week ago, for dates that have passed since

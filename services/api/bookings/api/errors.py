@@ -32,3 +32,7 @@ class RequestInFlight(ApiError):
 
 class InvalidIdempotencyKey(ApiError):
     """The Idempotency-Key header is empty or too long."""
+
+
+class InvalidListRequest(ApiError):
+    """A list request whose paging parameters contradict each other or were not ours."""

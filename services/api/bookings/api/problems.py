@@ -19,6 +19,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from bookings.api.errors import (
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
+    InvalidListRequest,
     NoUsableRole,
     RateLimited,
     RequestInFlight,
@@ -81,6 +82,9 @@ def problem_of(error: Exception) -> ProblemSpec | None:
         return ProblemSpec(403, "forbidden", error.message)
     if isinstance(error, IdempotencyKeyReused | InvalidIdempotencyKey):
         return ProblemSpec(422, "idempotency-key", error.message)
+    if isinstance(error, InvalidListRequest):
+        errors = [FieldError(field="cursor", message=error.message)]
+        return ProblemSpec(422, "validation", error.message, errors=errors)
     if isinstance(error, RequestInFlight):
         return ProblemSpec(409, "request-in-flight", error.message)
     if isinstance(error, ValidationException):

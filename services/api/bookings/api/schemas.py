@@ -12,6 +12,7 @@ from uuid import UUID
 
 import msgspec
 
+from bookings.api.cursors import encode_cursor
 from bookings.auth import IssuedToken
 from bookings.domain.model import Booking
 from bookings.domain.ports import Page
@@ -98,20 +99,61 @@ class BookingResponse(_Response):
             updated_at=booking.updated_at.astimezone(UTC),
         )
 
+    @classmethod
+    def of_row(
+        cls,
+        booking_id: UUID,
+        provider_id: str,
+        title: str,
+        start_time: datetime,
+        end_time: datetime,
+        status: str,
+        version: int,
+        _reminder_due_at: datetime,
+        _reminded_at: datetime | None,
+        created_at: datetime,
+        updated_at: datetime,
+    ) -> BookingResponse:
+        """From a row of the bookings table, columns in order (read in UTC: see `pool`)."""
+        return cls(
+            id=booking_id,
+            provider_id=provider_id,
+            title=title,
+            start_time=start_time,
+            end_time=end_time,
+            status=status,
+            version=version,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
 
 class BookingPage(_Response):
     items: list[BookingResponse]
-    total: int
+    total: Annotated[
+        int,
+        msgspec.Meta(
+            description="How many bookings the list holds; a lower bound when `totalExact` is "
+            "false (lists are counted up to 1,000 bookings past the page's offset)."
+        ),
+    ]
+    total_exact: bool
     page: int
     limit: int
+    next_cursor: Annotated[
+        str | None,
+        msgspec.Meta(description="Pass as `cursor` for the next page; null on the last page."),
+    ] = None
 
     @classmethod
-    def of(cls, page: Page[Booking]) -> BookingPage:
+    def of(cls, page: Page[BookingResponse]) -> BookingPage:
         return cls(
-            items=[BookingResponse.of(booking) for booking in page.items],
+            items=page.items,
             total=page.total,
+            total_exact=page.total_exact,
             page=page.page,
             limit=page.limit,
+            next_cursor=None if page.next_after is None else encode_cursor(page.next_after),
         )
 
 

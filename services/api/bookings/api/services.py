@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from psycopg import AsyncConnection
+from psycopg_pool import AsyncConnectionPool
 from redis import asyncio as aioredis
 
+from bookings.api.commands import BookingCommands
 from bookings.api.metrics import Metrics
+from bookings.api.queries import BookingQueries
 from bookings.api.rate_limit import RateLimiter
 from bookings.api.settings import ApiSettings
 from bookings.api.token_cache import VerifiedTokens
-from bookings.domain.handlers import Context
-from bookings.persistence.database import AsyncDatabase
-from bookings.persistence.idempotency import IdempotencyStore
+from bookings.domain.decisions import Context
+from bookings.persistence.pool import connection_pool
 
 # Redis serves rate limits and readiness only; a slow Redis must not hold requests up.
 _REDIS_TIMEOUT_S = 0.5
@@ -26,36 +30,40 @@ def utc_now() -> datetime:
 @dataclass(frozen=True)
 class Services:
     settings: ApiSettings
-    database: AsyncDatabase
+    pool: AsyncConnectionPool[AsyncConnection[Any]]
     redis: aioredis.Redis
     rate_limiter: RateLimiter
-    idempotency: IdempotencyStore
+    commands: BookingCommands
+    queries: BookingQueries
     metrics: Metrics
-    context: Context
     verified_tokens: VerifiedTokens
 
     @classmethod
     def build(cls, settings: ApiSettings, metrics: Metrics) -> Services:
-        # Neither the engine nor the Redis client connects before its first use.
-        database = AsyncDatabase(
-            settings.common.database_url, pool_size=settings.database_pool_size
-        )
+        # Nothing connects here: the pool opens with the app (`open`), Redis on first use.
+        pool = connection_pool(settings.common.database_url, size=settings.database_pool_size)
         redis = aioredis.Redis.from_url(
             settings.common.redis_url,
             socket_timeout=_REDIS_TIMEOUT_S,
             socket_connect_timeout=_REDIS_TIMEOUT_S,
         )
+        context = Context(clock=utc_now, reminder_lead=settings.common.reminder_lead)
         return cls(
             settings=settings,
-            database=database,
+            pool=pool,
             redis=redis,
             rate_limiter=RateLimiter(redis, settings.rate_limits),
-            idempotency=IdempotencyStore(database),
+            commands=BookingCommands(pool, context, key_ttl=settings.common.idempotency_key_ttl),
+            queries=BookingQueries(pool, context),
             metrics=metrics,
-            context=Context(clock=utc_now, reminder_lead=settings.common.reminder_lead),
             verified_tokens=VerifiedTokens(settings.tokens),
         )
 
+    async def open(self) -> None:
+        """Starts filling the pool in the background: the app starts even if PostgreSQL is
+        not up yet, and readiness says so until it is."""
+        await self.pool.open(wait=False)
+
     async def close(self) -> None:
         await self.redis.aclose()
-        await self.database.close()
+        await self.pool.close()

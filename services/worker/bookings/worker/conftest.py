@@ -18,7 +18,8 @@ import redis
 
 from bookings.domain.access import Actor
 from bookings.domain.commands import CancelBooking, ChangeBooking, CreateBooking
-from bookings.domain.handlers import Context, cancel_booking, change_booking, create_booking
+from bookings.domain.decisions import Context
+from bookings.domain.handlers import cancel_booking, change_booking, create_booking
 from bookings.domain.model import Booking
 from bookings.events.codec import decode_event
 from bookings.events.schemas import Event

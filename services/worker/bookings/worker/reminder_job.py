@@ -18,6 +18,7 @@ import structlog
 
 from bookings.domain import handlers
 from bookings.domain.commands import SendReminder
+from bookings.domain.decisions import Context
 from bookings.persistence.database import Database
 from bookings.persistence.uow import SqlUnitOfWork
 from bookings.worker.metrics import WorkerMetrics
@@ -48,7 +49,7 @@ def send_reminder(booking_id: str, version: int) -> bool:
         raise RuntimeError("reminder jobs run only in the worker's jobs role")
     runtime = _runtime[0]
     command = SendReminder(booking_id=UUID(booking_id), version=version)
-    context = handlers.Context(clock=lambda: datetime.now(UTC), reminder_lead=runtime.reminder_lead)
+    context = Context(clock=lambda: datetime.now(UTC), reminder_lead=runtime.reminder_lead)
     sent = runtime.database.run(lambda uow: handlers.send_reminder(command, uow, context))
     if not sent:
         runtime.metrics.reminder_jobs.labels(outcome="skipped").inc()

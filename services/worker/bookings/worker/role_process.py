@@ -121,7 +121,7 @@ def _role_loop(
     policy = ReconcilerPolicy(
         horizon=settings.reconcile_horizon,
         job_timeout=settings.reminder_job_timeout,
-        idempotency_key_ttl=settings.idempotency_key_ttl,
+        idempotency_key_ttl=settings.common.idempotency_key_ttl,
         stream_max_age=settings.stream_max_age,
     )
     reconciler = Reconciler(database, client, reminder_schedule(client, settings), metrics, policy)

@@ -29,7 +29,6 @@ class WorkerSettings:
     # Reconciler: how often it runs, and how far ahead it looks for reminders Redis lost.
     reconcile_interval: timedelta
     reconcile_horizon: timedelta
-    idempotency_key_ttl: timedelta
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> WorkerSettings:
@@ -51,5 +50,4 @@ class WorkerSettings:
                 max(60.0, 3 * reconcile_interval.total_seconds()),
                 minimum=0,
             ),
-            idempotency_key_ttl=env.seconds("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600, minimum=1),
         )

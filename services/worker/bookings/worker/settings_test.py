@@ -14,7 +14,7 @@ def test_defaults_poll_often_and_keep_a_day_of_events() -> None:
     assert settings.reconcile_interval <= timedelta(seconds=30)
     assert settings.reconcile_horizon >= 3 * settings.reconcile_interval
     assert settings.stream_max_age == timedelta(days=1)
-    assert settings.idempotency_key_ttl == timedelta(hours=24)
+    assert settings.common.idempotency_key_ttl == timedelta(hours=24)
 
 
 def test_stream_bounds_and_intervals_come_from_env_vars() -> None:

@@ -8,12 +8,14 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import HeaderParameter, JSONBody, Parameter, QueryParameter
 
+from bookings.api.cursors import CURSOR_PATTERN, InvalidCursor, decode_cursor
 from bookings.api.dependencies import (
     BOOKING_DEPENDENCIES,
     ActorDep,
     ServicesDep,
 )
-from bookings.api.idempotent import IDEMPOTENCY_KEY_HEADER, is_replay, run_state_change
+from bookings.api.errors import InvalidListRequest
+from bookings.api.idempotent import IDEMPOTENCY_KEY_HEADER, keyed, respond
 from bookings.api.openapi import SECURITY, problems
 from bookings.api.schemas import (
     NO_NUL,
@@ -22,8 +24,6 @@ from bookings.api.schemas import (
     BookingResponse,
     BookingUpdate,
 )
-from bookings.api.services import Services
-from bookings.domain import handlers
 from bookings.domain.access import Actor
 from bookings.domain.commands import (
     CancelBooking,
@@ -58,6 +58,15 @@ ProviderFilter = Annotated[
 ]
 PageNumber = Annotated[int, Parameter(ge=1, le=1_000_000, description="1-based page number.")]
 PageSize = Annotated[int, Parameter(ge=1, le=100, description="Items per page (1-100).")]
+Cursor = Annotated[
+    str | None,
+    QueryParameter(
+        required=False,
+        pattern=CURSOR_PATTERN,
+        description="A previous page's `nextCursor`: the bookings that follow it (then `page` "
+        "must be 1). Stable while bookings are added; costs the same however far it is.",
+    ),
+]
 _READ_PROBLEMS = problems(401, 403, 422, 429)
 
 
@@ -90,17 +99,12 @@ class BookingsController(Controller):
             end_time=data.end_time,
             provider_id=data.provider_id,
         )
-        response = await run_state_change(
-            request,
-            services,
-            actor,
-            idempotency_key,
-            lambda uow: handlers.create_booking(command, uow, services.context),
-            status_code=201,
+        answer = await services.commands.create(
+            command, await keyed(request, actor, idempotency_key)
         )
-        if not is_replay(response):
+        if not answer.replayed:
             services.metrics.bookings_created.inc()
-        return response
+        return respond(answer)
 
     @get(
         "/{booking_id:str}",
@@ -112,11 +116,7 @@ class BookingsController(Controller):
     async def get_one(
         self, services: ServicesDep, actor: ActorDep, booking_id: BookingId
     ) -> BookingResponse:
-        query = GetBooking(actor=actor, booking_id=_uuid(booking_id))
-        booking = await services.database.run(
-            lambda uow: handlers.get_booking(query, uow), read_only=True
-        )
-        return BookingResponse.of(booking)
+        return await services.queries.get(GetBooking(actor=actor, booking_id=_uuid(booking_id)))
 
     @get(
         "/upcoming/list",
@@ -132,8 +132,10 @@ class BookingsController(Controller):
         provider_id: ProviderFilter = None,
         page: PageNumber = 1,
         limit: PageSize = 20,
+        cursor: Cursor = None,
     ) -> BookingPage:
-        return await _list(services, actor, Period.UPCOMING, provider_id, page, limit)
+        query = _list_query(actor, Period.UPCOMING, provider_id, page, limit, cursor)
+        return await services.queries.list(query)
 
     @get(
         "/past/list",
@@ -149,8 +151,10 @@ class BookingsController(Controller):
         provider_id: ProviderFilter = None,
         page: PageNumber = 1,
         limit: PageSize = 20,
+        cursor: Cursor = None,
     ) -> BookingPage:
-        return await _list(services, actor, Period.PAST, provider_id, page, limit)
+        query = _list_query(actor, Period.PAST, provider_id, page, limit, cursor)
+        return await services.queries.list(query)
 
     @post(
         "/{booking_id:str}/cancel",
@@ -169,17 +173,12 @@ class BookingsController(Controller):
         idempotency_key: IdempotencyKey = None,
     ) -> Response[BookingResponse]:
         command = CancelBooking(actor=actor, booking_id=_uuid(booking_id))
-        response = await run_state_change(
-            request,
-            services,
-            actor,
-            idempotency_key,
-            lambda uow: handlers.cancel_booking(command, uow, services.context),
-            status_code=200,
+        answer = await services.commands.cancel(
+            command, await keyed(request, actor, idempotency_key)
         )
-        if not is_replay(response):
+        if not answer.replayed:
             services.metrics.bookings_cancelled.inc()
-        return response
+        return respond(answer)
 
     @patch(
         "/{booking_id:str}",
@@ -204,31 +203,31 @@ class BookingsController(Controller):
             start_time=data.start_time,
             end_time=data.end_time,
         )
-        return await run_state_change(
-            request,
-            services,
-            actor,
-            idempotency_key,
-            lambda uow: handlers.change_booking(command, uow, services.context),
-            status_code=200,
+        answer = await services.commands.change(
+            command, await keyed(request, actor, idempotency_key)
         )
+        return respond(answer)
 
 
-async def _list(
-    services: Services,
+def _list_query(
     actor: Actor,
     period: Period,
     provider_id: str | None,
     page: int,
     limit: int,
-) -> BookingPage:
-    query = ListBookings(
-        actor=actor, period=period, page=page, limit=limit, provider_id=provider_id
+    cursor: str | None,
+) -> ListBookings:
+    after = None
+    if cursor is not None:
+        if page != 1:
+            raise InvalidListRequest("page with cursor: a cursor already says where to go on")
+        try:
+            after = decode_cursor(cursor)
+        except InvalidCursor as error:
+            raise InvalidListRequest(str(error)) from None
+    return ListBookings(
+        actor=actor, period=period, page=page, limit=limit, provider_id=provider_id, after=after
     )
-    result = await services.database.run(
-        lambda uow: handlers.list_bookings(query, uow, services.context), read_only=True
-    )
-    return BookingPage.of(result)
 
 
 def _uuid(raw: str) -> UUID:

@@ -13,6 +13,7 @@ from litestar.params import JSONBody
 from bookings.api.dependencies import ServicesDep, limit_by_client_ip
 from bookings.api.openapi import problems
 from bookings.api.schemas import LoginRequest, TokenResponse
+from bookings.api.services import utc_now
 from bookings.auth import Principal, Role, issue_token
 
 _KNOWN_ROLES = {role.value for role in Role}
@@ -36,5 +37,5 @@ async def login(
     principal = Principal(
         sub=data.sub, roles=frozenset(Role(r) for r in data.roles if r in _KNOWN_ROLES)
     )
-    issued = issue_token(principal, services.settings.tokens, now=services.context.clock())
+    issued = issue_token(principal, services.settings.tokens, now=utc_now())
     return TokenResponse.of(issued)

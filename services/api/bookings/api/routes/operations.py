@@ -7,7 +7,6 @@ from collections.abc import Coroutine
 from typing import Any
 
 from litestar import Response, get
-from sqlalchemy import text
 
 from bookings.api.dependencies import ServicesDep
 from bookings.api.openapi import problems
@@ -58,8 +57,8 @@ async def metrics(services: ServicesDep) -> Response[bytes]:
 
 async def _check_postgres(services: Services) -> str:
     async def probe() -> None:
-        async with services.database.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with services.pool.connection() as connection:
+            await connection.execute("SELECT 1")
 
     return await _outcome(probe())
 

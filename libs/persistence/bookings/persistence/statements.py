@@ -1,0 +1,118 @@
+"""Every statement on bookings and the outbox, defined once from the tables and compiled once.
+
+Each is written with SQLAlchemy Core against `tables` (the schema Alembic checks) and compiled
+at import into PostgreSQL SQL with `%(name)s` placeholders. The API runs that text on psycopg's
+async connections as prepared statements; the worker runs the very same text through
+SQLAlchemy's `exec_driver_sql`. Rows come back as tuples in the table's column order.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    ClauseElement,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import psycopg
+from sqlalchemy.sql import ColumnElement
+
+from bookings.domain.commands import Period
+from bookings.persistence.tables import bookings, outbox
+
+_DIALECT = psycopg.dialect()
+
+
+def compiled(statement: ClauseElement, *, values: list[str] | None = None) -> str:
+    """The statement as PostgreSQL SQL with psycopg's `%(name)s` placeholders; an INSERT or
+    UPDATE sets the columns named in `values`, each from the parameter of the same name."""
+    return str(statement.compile(dialect=_DIALECT, column_keys=values))
+
+
+ADD_BOOKING = compiled(insert(bookings))
+_BY_ID = select(bookings).where(bookings.c.id == bindparam("booking_id"))
+_VISIBLE_BY_ID = _BY_ID.where(bookings.c.provider_id == bindparam("provider_id"))
+# `provider_id` narrows a lookup to one provider's bookings: how a provider's ownership reaches
+# the WHERE clause (an admin's lookups leave it out).
+BOOKING = {False: compiled(_BY_ID), True: compiled(_VISIBLE_BY_ID)}
+BOOKING_FOR_UPDATE = {
+    False: compiled(_BY_ID.with_for_update()),
+    True: compiled(_VISIBLE_BY_ID.with_for_update()),
+}
+# The key never changes: it is matched by `booking_id`, with the version it was loaded at.
+SAVE_BOOKING = compiled(
+    update(bookings).where(
+        bookings.c.id == bindparam("booking_id"),
+        bookings.c.version == bindparam("loaded_version"),
+    ),
+    values=[c.name for c in bookings.c if c.name != "id"],
+)
+# `inline()`: no RETURNING of the generated id, which nobody reads.
+ADD_OUTBOX_ROW = compiled(
+    insert(outbox).inline(), values=["event_id", "event_type", "payload", "created_at"]
+)
+
+
+def _list_statement(period: Period, *, one_provider: bool, after: bool) -> str:
+    """One kind of list: a page of rows (one more than asked, to tell whether more follow),
+    each with how many bookings match, counted up to `count_limit`, in one round trip.
+
+    The count is joined to the page (`ON true`), so an empty page still gives one row: the
+    count, with no booking (its columns NULL). Counting stops at `count_limit`, so a page costs
+    the same whatever the size of the range; both halves read the (provider_id, start_time, id)
+    index (or (start_time, id) across providers).
+    """
+    upcoming = period is Period.UPCOMING
+    start, key = bookings.c.start_time, bookings.c.id
+    conditions: list[ColumnElement[bool]] = [
+        start >= bindparam("now") if upcoming else start < bindparam("now")
+    ]
+    if one_provider:
+        conditions.append(bookings.c.provider_id == bindparam("provider_id"))
+    position = tuple_(start, key)
+    cursor = tuple_(
+        bindparam("after_start", type_=start.type), bindparam("after_id", type_=key.type)
+    )
+    page_conditions = [*conditions]
+    if after:
+        page_conditions.append(position > cursor if upcoming else position < cursor)
+
+    def ordered(start: ColumnElement[Any], key: ColumnElement[Any]) -> tuple[Any, Any]:
+        return (start.asc(), key.asc()) if upcoming else (start.desc(), key.desc())
+
+    page = (
+        select(bookings)
+        .where(*page_conditions)
+        .order_by(*ordered(start, key))
+        .offset(bindparam("offset"))
+        .limit(bindparam("page_limit"))
+        .subquery("page")
+    )
+    capped = (
+        select(literal_column("1"))
+        .select_from(bookings)
+        .where(*conditions)
+        .limit(bindparam("count_limit"))
+        .subquery("capped")
+    )
+    counted = select(func.count().label("counted")).select_from(capped).subquery("counted")
+    return compiled(
+        select(page, counted.c.counted)
+        .select_from(counted.outerjoin(page, true()))
+        .order_by(*ordered(page.c.start_time, page.c.id))
+    )
+
+
+LISTS = {
+    (period, one_provider, after): _list_statement(period, one_provider=one_provider, after=after)
+    for period in Period
+    for one_provider in (True, False)
+    for after in (True, False)
+}

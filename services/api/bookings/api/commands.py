@@ -1,0 +1,171 @@
+"""The booking commands over psycopg: one pooled connection and one transaction per attempt.
+
+Each command loads what its decision needs, calls the decision (`bookings.domain.decisions`)
+and stores the outcome with its outbox rows, pipelined so that a create is one round trip.
+With an Idempotency-Key, the key is claimed and the response stored in that same transaction;
+the response is encoded once, sent, and replayed byte for byte. A deadlock or serialization
+failure (PostgreSQL may pick either when writers collide) runs the command again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import msgspec
+from psycopg import AsyncConnection, Rollback
+from psycopg.errors import DeadlockDetected, ExclusionViolation, SerializationFailure
+from psycopg_pool import AsyncConnectionPool
+
+from bookings.api.errors import IdempotencyKeyReused, RequestInFlight
+from bookings.api.problems import problem_of
+from bookings.api.schemas import BookingResponse
+from bookings.domain import decisions
+from bookings.domain.commands import CancelBooking, ChangeBooking, CreateBooking
+from bookings.domain.decisions import Context
+from bookings.domain.model import Booking
+from bookings.persistence import idempotency, writes
+from bookings.persistence.conflicts import conflict_of
+from bookings.persistence.idempotency import Claim, ClaimOutcome, KeyRef, StoredResponse
+
+# Attempts of a command that PostgreSQL aborted to break a deadlock or serialization conflict.
+ATTEMPTS = 3
+_encoder = msgspec.json.Encoder()
+Apply = Callable[[AsyncConnection[Any]], Awaitable[Booking]]
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A request carrying an Idempotency-Key: whose key, and what the request was."""
+
+    ref: KeyRef
+    fingerprint: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response as it is sent (and stored for replays): status and encoded body."""
+
+    status_code: int
+    body: bytes
+    replayed: bool = False
+
+
+class BookingCommands:
+    def __init__(
+        self,
+        pool: AsyncConnectionPool[AsyncConnection[Any]],
+        context: Context,
+        *,
+        key_ttl: timedelta,
+    ) -> None:
+        self._pool = pool
+        self._context = context
+        self._key_ttl = key_ttl
+
+    async def create(self, command: CreateBooking, keyed: Keyed | None) -> Answer:
+        async def apply(connection: AsyncConnection[Any]) -> Booking:
+            booking = decisions.new_booking(command, self._context)
+            await writes.add_booking(connection, booking)
+            return booking
+
+        return await self._run(apply, keyed, status_code=201)
+
+    async def cancel(self, command: CancelBooking, keyed: Keyed | None) -> Answer:
+        async def apply(connection: AsyncConnection[Any]) -> Booking:
+            loaded = await writes.lock_booking(
+                connection, command.booking_id, command.actor.visible_provider
+            )
+            loaded_version = 0 if loaded is None else loaded.version
+            booking = decisions.cancel(command, loaded, self._context)
+            await writes.save_booking(connection, booking, loaded_version)
+            return booking
+
+        return await self._run(apply, keyed, status_code=200)
+
+    async def change(self, command: ChangeBooking, keyed: Keyed | None) -> Answer:
+        async def apply(connection: AsyncConnection[Any]) -> Booking:
+            loaded = await writes.lock_booking(
+                connection, command.booking_id, command.actor.visible_provider
+            )
+            loaded_version = 0 if loaded is None else loaded.version
+            booking, changed = decisions.change(command, loaded, self._context)
+            if changed:
+                await writes.save_booking(connection, booking, loaded_version)
+            return booking
+
+        return await self._run(apply, keyed, status_code=200)
+
+    async def _run(self, apply: Apply, keyed: Keyed | None, *, status_code: int) -> Answer:
+        attempt = 1
+        while True:
+            try:
+                return await self._attempt(apply, keyed, status_code)
+            except (DeadlockDetected, SerializationFailure):
+                if attempt == ATTEMPTS:
+                    raise
+                attempt += 1
+            except Exception as error:
+                if keyed is not None:
+                    await self._keep_refusal(keyed, error)
+                raise
+
+    async def _attempt(self, apply: Apply, keyed: Keyed | None, status_code: int) -> Answer:
+        refusal: Claim | None = None
+        try:
+            async with (
+                self._pool.connection() as connection,
+                connection.pipeline(),
+                connection.transaction(),
+            ):
+                if keyed is not None:
+                    claim = await idempotency.claim(
+                        connection,
+                        keyed.ref,
+                        keyed.fingerprint,
+                        now=self._context.clock(),
+                        ttl=self._key_ttl,
+                    )
+                    if claim.outcome is not ClaimOutcome.CLAIMED:
+                        refusal = claim
+                        raise Rollback()  # ends the transaction, then carries on below
+                booking = await apply(connection)
+                answer = Answer(status_code, _encoder.encode(BookingResponse.of(booking)))
+                if keyed is not None:
+                    stored = StoredResponse(answer.status_code, answer.body)
+                    await idempotency.record(connection, keyed.ref, stored)
+        except ExclusionViolation as error:
+            raise conflict_of(error) from None
+        if refusal is not None:
+            return _answer_to(refusal)
+        return answer
+
+    async def _keep_refusal(self, keyed: Keyed, error: Exception) -> None:
+        """A refused request (4xx) is answered the same way on a retry with its key."""
+        spec = problem_of(error)
+        if spec is None or spec.status >= 500 or isinstance(error, _NOT_STORED):
+            return
+        body = _encoder.encode(spec.document(instance=keyed.path))
+        async with self._pool.connection() as connection:
+            await idempotency.keep(
+                connection,
+                keyed.ref,
+                keyed.fingerprint,
+                StoredResponse(spec.status, body),
+                now=self._context.clock(),
+            )
+
+
+# Refusals about the key itself: the key stays with the request that first used it.
+_NOT_STORED = (IdempotencyKeyReused, RequestInFlight)
+
+
+def _answer_to(claim: Claim) -> Answer:
+    if claim.outcome is ClaimOutcome.MISMATCH:
+        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+    if claim.outcome is ClaimOutcome.IN_FLIGHT or claim.response is None:
+        raise RequestInFlight("a request with this Idempotency-Key is still being processed")
+    return Answer(claim.response.status_code, claim.response.body, replayed=True)
