@@ -47,7 +47,7 @@ from bookings.domain.decisions import Context
 from bookings.domain.handlers import create_booking
 from bookings.domain.model import Booking
 from bookings.persistence.database import Database
-from bookings.persistence.rows import outbox_values
+from bookings.persistence.rows import event_values
 from bookings.persistence.tables import bookings, outbox
 from bookings.testing.redis import throwaway_redis
 from bookings.worker.heartbeat import heartbeat_key
@@ -212,7 +212,15 @@ def synthetic_rows(count: int) -> list[dict[str, Any]]:
             now=now,
             reminder_lead=LEAD,
         )
-        rows.extend(outbox_values(event) for event in booking.pull_events())
+        event = event_values(booking)
+        rows.append(
+            {
+                "event_id": event["event_id"],
+                "event_type": event["event_type"],
+                "payload": msgspec.json.decode(event["payload"]),
+                "created_at": event["occurred_at"],
+            }
+        )
     return rows
 
 

@@ -1,7 +1,8 @@
 """The bookings repository for synchronous callers, over a SQLAlchemy Connection.
 
 It runs the SQL of `statements`, the same text the API runs on psycopg's async connections,
-through `exec_driver_sql`: every query exists once for both.
+through `exec_driver_sql`: every query exists once for both. Each change writes its event's
+outbox row in the same statement, so the event commits exactly when the change does.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from bookings.persistence import statements
 from bookings.persistence.conflicts import as_domain_error
 from bookings.persistence.rows import (
     BOOKING_COLUMNS,
+    add_values,
     booking_from_row,
-    booking_values,
     list_statement,
     save_values,
 )
@@ -30,24 +31,23 @@ class SqlBookingRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._loaded_versions: dict[UUID, int] = {}
-        self.seen: list[Booking] = []
 
     def add(self, booking: Booking) -> None:
-        self._execute_write(statements.ADD_BOOKING, booking_values(booking))
-        self._track(booking)
+        self._execute_write(statements.ADD_BOOKING, add_values(booking))
+        self._loaded_versions[booking.id] = booking.version
 
     def get(self, booking_id: UUID, *, for_update: bool = False) -> Booking | None:
-        sql = (statements.BOOKING_FOR_UPDATE if for_update else statements.BOOKING)[False]
+        sql = statements.BOOKING_FOR_UPDATE if for_update else statements.BOOKING[False]
         row = self._connection.exec_driver_sql(sql, {"booking_id": booking_id}).first()
         if row is None:
             return None
         booking = booking_from_row(row)
-        self._track(booking)
+        self._loaded_versions[booking.id] = booking.version
         return booking
 
     def save(self, booking: Booking) -> None:
         params = save_values(booking, self._loaded_versions[booking.id])
-        if self._execute_write(statements.SAVE_BOOKING, params) != 1:
+        if not self._execute_write(statements.SAVE_BOOKING, params):
             raise StaleBooking(booking.id)
         self._loaded_versions[booking.id] = booking.version
 
@@ -61,7 +61,8 @@ class SqlBookingRepository:
             more=len(found) > query.limit,
         )
 
-    def _execute_write(self, sql: str, params: dict[str, Any]) -> int:
+    def _execute_write(self, sql: str, params: dict[str, Any]) -> bool:
+        """Runs a change with its event; whether it was made (a stale version makes none)."""
         try:
             result = self._connection.exec_driver_sql(sql, params)
         except IntegrityError as error:
@@ -69,9 +70,4 @@ class SqlBookingRepository:
             if domain_error is None:
                 raise
             raise domain_error from None
-        rowcount: int = result.rowcount
-        return rowcount
-
-    def _track(self, booking: Booking) -> None:
-        self._loaded_versions[booking.id] = booking.version
-        self.seen.append(booking)
+        return result.first() is not None

@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 
-from bookings.domain.events import BookingEvent
 from bookings.domain.model import Booking
 from bookings.domain.ports import BookingListQuery
 from bookings.domain.status import BookingStatus
@@ -18,6 +17,36 @@ from bookings.persistence import statements
 # The position of each column of `tables.bookings` in a row.
 BOOKING_COLUMNS = 11
 _encoder = msgspec.json.Encoder()
+
+
+def add_values(booking: Booking) -> dict[str, Any]:
+    """Parameters of `ADD_BOOKING`: the new booking and its event."""
+    return booking_values(booking) | event_values(booking)
+
+
+def save_values(booking: Booking, loaded_version: int) -> dict[str, Any]:
+    """Parameters of `SAVE_BOOKING`: the new values and their event, matched on the version
+    that was loaded."""
+    values = booking_values(booking) | event_values(booking)
+    values["booking_id"] = values.pop("id")
+    values["loaded_version"] = loaded_version
+    return values
+
+
+def event_values(booking: Booking) -> dict[str, Any]:
+    """The outbox row of the one event a change records, exactly as it goes on the wire,
+    encoded once. Taking it clears it from the booking."""
+    events = booking.pull_events()
+    if len(events) != 1:
+        raise ValueError(f"a change records one event, this one recorded {len(events)}")
+    event = events[0]
+    wire = to_wire(event)
+    return {
+        "event_id": event.event_id,
+        "event_type": channel_of(wire),
+        "payload": _encoder.encode(wire).decode(),
+        "occurred_at": event.occurred_at,
+    }
 
 
 def booking_values(booking: Booking) -> dict[str, Any]:
@@ -34,14 +63,6 @@ def booking_values(booking: Booking) -> dict[str, Any]:
         "created_at": booking.created_at,
         "updated_at": booking.updated_at,
     }
-
-
-def save_values(booking: Booking, loaded_version: int) -> dict[str, Any]:
-    """Parameters of `SAVE_BOOKING`: the new values, matched on the version that was loaded."""
-    values = booking_values(booking)
-    values["booking_id"] = values.pop("id")
-    values["loaded_version"] = loaded_version
-    return values
 
 
 def booking_from_row(row: Sequence[Any]) -> Booking:
@@ -72,17 +93,6 @@ def booking_from_row(row: Sequence[Any]) -> Booking:
         created_at=created_at.astimezone(UTC),
         updated_at=updated_at.astimezone(UTC),
     )
-
-
-def outbox_values(event: BookingEvent) -> dict[str, Any]:
-    """Parameters of `ADD_OUTBOX_ROW`: the event exactly as it goes on the wire, encoded once."""
-    wire = to_wire(event)
-    return {
-        "event_id": event.event_id,
-        "event_type": channel_of(wire),
-        "payload": _encoder.encode(wire).decode(),
-        "created_at": event.occurred_at,
-    }
 
 
 def list_statement(query: BookingListQuery) -> tuple[str, dict[str, Any]]:

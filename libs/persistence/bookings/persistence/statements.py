@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import (
     ClauseElement,
+    Insert,
+    Update,
     bindparam,
     func,
     insert,
@@ -32,32 +34,51 @@ _DIALECT = psycopg.dialect()
 
 def compiled(statement: ClauseElement, *, values: list[str] | None = None) -> str:
     """The statement as PostgreSQL SQL with psycopg's `%(name)s` placeholders; an INSERT or
-    UPDATE sets the columns named in `values`, each from the parameter of the same name."""
+    UPDATE without explicit values sets the columns named in `values`, each from the parameter
+    of the same name."""
     return str(statement.compile(dialect=_DIALECT, column_keys=values))
 
 
-ADD_BOOKING = compiled(insert(bookings))
-_BY_ID = select(bookings).where(bookings.c.id == bindparam("booking_id"))
-_VISIBLE_BY_ID = _BY_ID.where(bookings.c.provider_id == bindparam("provider_id"))
-# `provider_id` narrows a lookup to one provider's bookings: how a provider's ownership reaches
-# the WHERE clause (an admin's lookups leave it out).
-BOOKING = {False: compiled(_BY_ID), True: compiled(_VISIBLE_BY_ID)}
-BOOKING_FOR_UPDATE = {
-    False: compiled(_BY_ID.with_for_update()),
-    True: compiled(_VISIBLE_BY_ID.with_for_update()),
-}
+def _with_event(change: Insert | Update) -> str:
+    """`change` (one booking row) and the outbox row of its event, as one statement: the event
+    is written exactly when the change is. Its RETURNING row (the outbox id) says it was."""
+    changed = change.returning(bookings.c.id).cte("changed")
+    event = select(
+        *(bindparam(name, type_=outbox.c[column].type) for name, column in _EVENT_PARAMS)
+    ).select_from(changed)
+    columns = [column for _, column in _EVENT_PARAMS]
+    return compiled(
+        insert(outbox).from_select(columns, event).add_cte(changed).returning(outbox.c.id)
+    )
+
+
+# Parameter names of the event's outbox row (the booking's own `created_at` is taken).
+_EVENT_PARAMS = (
+    ("event_id", "event_id"),
+    ("event_type", "event_type"),
+    ("payload", "payload"),
+    ("occurred_at", "created_at"),
+)
+_BOOKING_VALUES = {c.name: bindparam(c.name, type_=c.type) for c in bookings.c}
+
+ADD_BOOKING = _with_event(insert(bookings).values(_BOOKING_VALUES))
 # The key never changes: it is matched by `booking_id`, with the version it was loaded at.
-SAVE_BOOKING = compiled(
-    update(bookings).where(
+SAVE_BOOKING = _with_event(
+    update(bookings)
+    .where(
         bookings.c.id == bindparam("booking_id"),
         bookings.c.version == bindparam("loaded_version"),
-    ),
-    values=[c.name for c in bookings.c if c.name != "id"],
+    )
+    .values({name: value for name, value in _BOOKING_VALUES.items() if name != "id"})
 )
-# `inline()`: no RETURNING of the generated id, which nobody reads.
-ADD_OUTBOX_ROW = compiled(
-    insert(outbox).inline(), values=["event_id", "event_type", "payload", "created_at"]
-)
+_BY_ID = select(bookings).where(bookings.c.id == bindparam("booking_id"))
+# `provider_id` narrows a lookup to one provider's bookings: how a provider's ownership reaches
+# the WHERE clause (an admin's lookups leave it out).
+BOOKING = {
+    False: compiled(_BY_ID),
+    True: compiled(_BY_ID.where(bookings.c.provider_id == bindparam("provider_id"))),
+}
+BOOKING_FOR_UPDATE = compiled(_BY_ID.with_for_update())
 
 
 def _list_statement(period: Period, *, one_provider: bool, after: bool) -> str:

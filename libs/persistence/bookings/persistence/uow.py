@@ -1,4 +1,5 @@
-"""The unit of work: one transaction, and the outbox rows of every event it recorded."""
+"""The unit of work: one transaction. Each change writes its event with it (see repository),
+so what commits is the changes and their events together."""
 
 from __future__ import annotations
 
@@ -7,14 +8,10 @@ from typing import Self
 
 from sqlalchemy import Connection, RootTransaction
 
-from bookings.persistence import statements
 from bookings.persistence.repository import SqlBookingRepository
-from bookings.persistence.rows import outbox_values
 
 
 class SqlUnitOfWork:
-    """Events recorded by the bookings it saw are written to the outbox in the same commit."""
-
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._transaction: RootTransaction | None = None
@@ -37,8 +34,4 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._transaction is None:
             raise RuntimeError("commit() outside `with unit_of_work:`")
-        events = [event for booking in self.bookings.seen for event in booking.pull_events()]
-        if events:
-            rows = [outbox_values(event) for event in events]
-            self._connection.exec_driver_sql(statements.ADD_OUTBOX_ROW, rows)
         self._transaction.commit()

@@ -1,8 +1,11 @@
-"""The API's writes on psycopg's async connections, inside a transaction the caller holds.
+"""The API's writes on psycopg's async connections.
 
-The same statements as the synchronous repository (see `statements`); each change writes the
-outbox rows of the events its booking recorded, in the caller's transaction. Violations of the
-booking rules surface as driver errors when the transaction syncs: `conflicts` maps them.
+The same statements as the synchronous repository (see `statements`). Each change is one
+statement that also writes its event's outbox row, so on an autocommit connection a change and
+its event commit together with no explicit transaction; inside the caller's transaction they
+commit with it. Changes are optimistic: a save names the version it loaded and is refused
+(StaleBooking) if the booking moved on meanwhile. Overlaps surface as psycopg's
+ExclusionViolation (`conflicts` maps them).
 """
 
 from __future__ import annotations
@@ -15,24 +18,21 @@ from psycopg import AsyncConnection
 from bookings.domain.errors import StaleBooking
 from bookings.domain.model import Booking
 from bookings.persistence import statements
-from bookings.persistence.rows import booking_from_row, booking_values, outbox_values, save_values
+from bookings.persistence.rows import add_values, booking_from_row, save_values
 
 
 async def add_booking(connection: AsyncConnection[Any], booking: Booking) -> None:
-    await connection.execute(statements.ADD_BOOKING, booking_values(booking))
-    await _add_events(connection, booking)
+    await connection.execute(statements.ADD_BOOKING, add_values(booking))
 
 
-async def lock_booking(
+async def load_booking(
     connection: AsyncConnection[Any], booking_id: UUID, provider_id: str | None
 ) -> Booking | None:
-    """Loads and locks a booking until the transaction ends; `provider_id` narrows as in reads."""
+    """The booking, as the aggregate; `provider_id` narrows the lookup as in `reads`."""
     params: dict[str, Any] = {"booking_id": booking_id}
     if provider_id is not None:
         params["provider_id"] = provider_id
-    cursor = await connection.execute(
-        statements.BOOKING_FOR_UPDATE[provider_id is not None], params
-    )
+    cursor = await connection.execute(statements.BOOKING[provider_id is not None], params)
     row = await cursor.fetchone()
     return None if row is None else booking_from_row(row)
 
@@ -41,17 +41,6 @@ async def save_booking(
     connection: AsyncConnection[Any], booking: Booking, loaded_version: int
 ) -> None:
     """Writes back a loaded booking; StaleBooking if it changed since it was loaded."""
-    # A (nested) pipeline sends both statements at once and syncs on exit, so that the UPDATE's
-    # row count is known before the caller commits.
-    async with connection.pipeline():
-        cursor = await connection.execute(
-            statements.SAVE_BOOKING, save_values(booking, loaded_version)
-        )
-        await _add_events(connection, booking)
-    if cursor.rowcount != 1:
+    cursor = await connection.execute(statements.SAVE_BOOKING, save_values(booking, loaded_version))
+    if await cursor.fetchone() is None:
         raise StaleBooking(booking.id)
-
-
-async def _add_events(connection: AsyncConnection[Any], booking: Booking) -> None:
-    for event in booking.pull_events():
-        await connection.execute(statements.ADD_OUTBOX_ROW, outbox_values(event))

@@ -1,10 +1,14 @@
-"""The booking commands over psycopg: one pooled connection and one transaction per attempt.
+"""The booking commands over psycopg: one pooled connection per attempt.
 
 Each command loads what its decision needs, calls the decision (`bookings.domain.decisions`)
-and stores the outcome with its outbox rows, pipelined so that a create is one round trip.
-With an Idempotency-Key, the key is claimed and the response stored in that same transaction;
-the response is encoded once, sent, and replayed byte for byte. A deadlock or serialization
-failure (PostgreSQL may pick either when writers collide) runs the command again.
+and stores the outcome, which writes its event too (`bookings.persistence.writes`). Without an
+Idempotency-Key no explicit transaction is needed: a create is one statement, one round trip;
+a cancel or change reads, decides, then saves on the version it read. With a key, everything
+runs in one pipelined transaction: the key is claimed, the change made, and the response stored
+with it; the response is encoded once, sent, and replayed byte for byte.
+
+A command is attempted again when it lost a race: its booking changed between read and save
+(StaleBooking), or PostgreSQL broke a deadlock or serialization conflict by aborting it.
 """
 
 from __future__ import annotations
@@ -25,13 +29,15 @@ from bookings.api.schemas import BookingResponse
 from bookings.domain import decisions
 from bookings.domain.commands import CancelBooking, ChangeBooking, CreateBooking
 from bookings.domain.decisions import Context
+from bookings.domain.errors import StaleBooking
 from bookings.domain.model import Booking
 from bookings.persistence import idempotency, writes
 from bookings.persistence.conflicts import conflict_of
 from bookings.persistence.idempotency import Claim, ClaimOutcome, KeyRef, StoredResponse
 
-# Attempts of a command that PostgreSQL aborted to break a deadlock or serialization conflict.
+# Attempts of a command that lost a race (see the module's docstring).
 ATTEMPTS = 3
+_LOST_RACE = (StaleBooking, DeadlockDetected, SerializationFailure)
 _encoder = msgspec.json.Encoder()
 Apply = Callable[[AsyncConnection[Any]], Awaitable[Booking]]
 
@@ -76,7 +82,7 @@ class BookingCommands:
 
     async def cancel(self, command: CancelBooking, keyed: Keyed | None) -> Answer:
         async def apply(connection: AsyncConnection[Any]) -> Booking:
-            loaded = await writes.lock_booking(
+            loaded = await writes.load_booking(
                 connection, command.booking_id, command.actor.visible_provider
             )
             loaded_version = 0 if loaded is None else loaded.version
@@ -88,7 +94,7 @@ class BookingCommands:
 
     async def change(self, command: ChangeBooking, keyed: Keyed | None) -> Answer:
         async def apply(connection: AsyncConnection[Any]) -> Booking:
-            loaded = await writes.lock_booking(
+            loaded = await writes.load_booking(
                 connection, command.booking_id, command.actor.visible_provider
             )
             loaded_version = 0 if loaded is None else loaded.version
@@ -104,7 +110,7 @@ class BookingCommands:
         while True:
             try:
                 return await self._attempt(apply, keyed, status_code)
-            except (DeadlockDetected, SerializationFailure):
+            except _LOST_RACE:
                 if attempt == ATTEMPTS:
                     raise
                 attempt += 1
@@ -114,31 +120,34 @@ class BookingCommands:
                 raise
 
     async def _attempt(self, apply: Apply, keyed: Keyed | None, status_code: int) -> Answer:
-        refusal: Claim | None = None
         try:
-            async with (
-                self._pool.connection() as connection,
-                connection.pipeline(),
-                connection.transaction(),
-            ):
-                if keyed is not None:
-                    claim = await idempotency.claim(
-                        connection,
-                        keyed.ref,
-                        keyed.fingerprint,
-                        now=self._context.clock(),
-                        ttl=self._key_ttl,
-                    )
-                    if claim.outcome is not ClaimOutcome.CLAIMED:
-                        refusal = claim
-                        raise Rollback()  # ends the transaction, then carries on below
-                booking = await apply(connection)
-                answer = Answer(status_code, _encoder.encode(BookingResponse.of(booking)))
-                if keyed is not None:
-                    stored = StoredResponse(answer.status_code, answer.body)
-                    await idempotency.record(connection, keyed.ref, stored)
+            async with self._pool.connection() as connection:
+                if keyed is None:
+                    booking = await apply(connection)
+                    return Answer(status_code, _encoder.encode(BookingResponse.of(booking)))
+                return await self._attempt_keyed(connection, apply, keyed, status_code)
         except ExclusionViolation as error:
             raise conflict_of(error) from None
+
+    async def _attempt_keyed(
+        self, connection: AsyncConnection[Any], apply: Apply, keyed: Keyed, status_code: int
+    ) -> Answer:
+        refusal: Claim | None = None
+        async with connection.pipeline(), connection.transaction():
+            claim = await idempotency.claim(
+                connection,
+                keyed.ref,
+                keyed.fingerprint,
+                now=self._context.clock(),
+                ttl=self._key_ttl,
+            )
+            if claim.outcome is not ClaimOutcome.CLAIMED:
+                refusal = claim
+                raise Rollback()  # ends the transaction, then carries on below
+            booking = await apply(connection)
+            answer = Answer(status_code, _encoder.encode(BookingResponse.of(booking)))
+            stored = StoredResponse(answer.status_code, answer.body)
+            await idempotency.record(connection, keyed.ref, stored)
         if refusal is not None:
             return _answer_to(refusal)
         return answer

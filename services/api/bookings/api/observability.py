@@ -8,11 +8,12 @@ template (bounded), never by raw path.
 
 from __future__ import annotations
 
-import logging
+import itertools
+import os
 import re
 import time
+from collections.abc import Iterator
 from typing import Any, cast
-from uuid import uuid4
 
 import structlog
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
@@ -24,23 +25,22 @@ RATE_LIMIT_STATE = "rate_limit_headers"
 # A client's id is echoed and logged, so only a short, plain token is taken as it is.
 _ACCEPTED_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 ACCESS_LOGGER = "bookings.api.access"
-_log = structlog.get_logger(ACCESS_LOGGER)
 
 
 class ObservabilityMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self._app = app
         self._metrics = metrics
-        # structlog renders a line before the stdlib level check drops it: skip the call
-        # when access lines are off (LOG_LEVEL above INFO), as it costs as much as a route.
-        self._log_access = logging.getLogger(ACCESS_LOGGER).isEnabledFor(logging.INFO)
+        # Bound once, with the logging configuration of the process (see bookings.runtime.logs).
+        self._access_log = structlog.get_logger(ACCESS_LOGGER).bind()
+        self._new_request_id = _request_ids()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]  # lifespan is typed out
             await self._app(scope, receive, send)
             return
         http_scope = cast(HTTPScope, scope)
-        request_id = _request_id(http_scope)
+        request_id = _client_request_id(http_scope) or next(self._new_request_id)
         started = time.perf_counter()
         status = 500
 
@@ -50,9 +50,10 @@ class ObservabilityMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", ()))
                 headers.append((REQUEST_ID_HEADER, request_id.encode()))
-                extra: dict[str, str] = scope.get("state", {}).get(RATE_LIMIT_STATE) or {}
-                headers.extend((k.lower().encode(), v.encode()) for k, v in extra.items())
-                message = {**message, "headers": headers}
+                extra: dict[str, str] | None = scope.get("state", {}).get(RATE_LIMIT_STATE)
+                if extra:
+                    headers.extend((k.lower().encode(), v.encode()) for k, v in extra.items())
+                message["headers"] = headers
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
@@ -63,21 +64,27 @@ class ObservabilityMiddleware:
                 route = scope.get("path_template") or "unmatched"
                 method = http_scope["method"]
                 self._metrics.observe_request(method, route, status, elapsed)
-                if self._log_access:
-                    _log.info(
-                        "request",
-                        method=method,
-                        route=route,
-                        status=status,
-                        duration_ms=round(elapsed * 1000, 2),
-                    )
+                self._access_log.info(
+                    "request",
+                    method=method,
+                    route=route,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
 
 
-def _request_id(scope: HTTPScope) -> str:
+def _client_request_id(scope: HTTPScope) -> str | None:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _ACCEPTED_ID.fullmatch(value):
             return value.decode()
-    return uuid4().hex
+    return None
+
+
+def _request_ids() -> Iterator[str]:
+    """Ids unique across processes and restarts: a random 64-bit prefix per app (each server
+    process builds its own), then a counter; cheaper than a UUID per request."""
+    prefix = os.urandom(8).hex()
+    return (f"{prefix}{n:08x}" for n in itertools.count())
 
 
 def set_rate_limit_headers(scope: Any, headers: dict[str, str]) -> None:
