@@ -1,9 +1,11 @@
 """Load test of the packaged API (`dist/services.api/api.pex`) with wrk, on this machine.
 
 Starts a throwaway PostgreSQL and Redis, migrates, seeds 5,000 upcoming bookings for one
-provider, starts api.pex with rate limits raised out of the way, then for each endpoint runs a
-warm-up and a measured wrk run (50 connections, fixed durations) and prints req/s and
-p50/p99 latency. Everything it started is stopped by PID at the end.
+provider and 50,000 for another, starts api.pex with rate limits raised out of the way, then for
+each endpoint runs a warm-up and a measured wrk run (50 connections, fixed durations) and prints
+req/s and p50/p99 latency, and how the list of the 50,000 compares with the list of the 5,000
+(a list costs the same whatever the provider's size). Everything it started is stopped by PID at
+the end.
 
     ./pants package services/api:api
     ./pants run tests/benchmarks/api_benchmark.py -- [--workers N] [--duration S]
@@ -26,24 +28,35 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.datastores import migrated_database
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, text
 
-from bookings.domain.model import Booking
-from bookings.persistence.rows import booking_values
-from bookings.persistence.tables import bookings
 from bookings.persistence.urls import sqlalchemy_url
 from bookings.testing.processes import free_port, stop_process, wait_until_ok
 from bookings.testing.redis import throwaway_redis
 
 CONNECTIONS = 50
 SEEDED_BOOKINGS = 5_000
+BIG_SEEDED_BOOKINGS = 50_000
 LIST_PROVIDER = "bench-list"
+BIG_LIST_PROVIDER = "bench-list-50k"
 POST_PROVIDER = "bench-post"
+BIG_LIST = "GET /bookings/upcoming/list (50,000)"
 TARGETS = {  # endpoint: (min req/s, max p99 ms)
+    "GET /health": (5000, 25.0),
     "POST /bookings": (1250, 50.0),
     "GET /bookings/upcoming/list": (1500, 50.0),
+    BIG_LIST: (1500, 50.0),
     "GET /bookings/{id}": (2500, 25.0),
 }
+# Upcoming bookings, hourly from tomorrow, half an hour each, as the side-by-side bench seeds.
+_SEED_SQL = text(
+    "INSERT INTO bookings (id, provider_id, title, start_time, end_time, status, version,"
+    " reminder_due_at, created_at, updated_at)"
+    " SELECT gen_random_uuid(), :provider, 'Seeded ' || i, t, t + interval '30 minutes',"
+    " 'scheduled', 1, t - interval '10 minutes', now(), now()"
+    " FROM (SELECT i, date_trunc('hour', now()) + interval '1 day' + i * interval '1 hour' AS t"
+    " FROM generate_series(0, :count - 1) i) s"
+)
 
 # Each wrk thread books its own run of one-minute slots, two minutes apart, so no request
 # ever overlaps another; `base` moves on between runs.
@@ -103,25 +116,22 @@ def main() -> int:
 
 
 def _seed(db_url: str) -> str:
-    """5,000 upcoming bookings for LIST_PROVIDER; returns one of their ids."""
-    now = datetime.now(UTC)
-    start = now + timedelta(days=1)
-    rows = []
-    for i in range(SEEDED_BOOKINGS):
-        slot = start + timedelta(hours=i)
-        booking = Booking.create(
-            provider_id=LIST_PROVIDER,
-            title=f"Seeded {i}",
-            start_time=slot,
-            end_time=slot + timedelta(minutes=30),
-            now=now,
-            reminder_lead=timedelta(minutes=10),
-        )
-        rows.append(booking_values(booking))
+    """The bookings of both list providers; returns the id of one of LIST_PROVIDER's."""
     engine = create_engine(sqlalchemy_url(db_url))
     try:
         with engine.begin() as connection:
-            connection.execute(insert(bookings), rows)
+            for provider, count in (
+                (LIST_PROVIDER, SEEDED_BOOKINGS),
+                (BIG_LIST_PROVIDER, BIG_SEEDED_BOOKINGS),
+            ):
+                connection.execute(_SEED_SQL, {"provider": provider, "count": count})
+            target_id = connection.execute(
+                text(
+                    "SELECT id FROM bookings WHERE provider_id = :provider"
+                    " ORDER BY start_time OFFSET :middle LIMIT 1"
+                ),
+                {"provider": LIST_PROVIDER, "middle": SEEDED_BOOKINGS // 2},
+            ).scalar_one()
         with engine.connect() as connection:
             # Fresh statistics and visibility map, as a live table would have.
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
@@ -129,7 +139,7 @@ def _seed(db_url: str) -> str:
             )
     finally:
         engine.dispose()
-    return str(rows[SEEDED_BOOKINGS // 2]["id"])
+    return str(target_id)
 
 
 @contextmanager
@@ -174,8 +184,11 @@ def _token(base_url: str, sub: str) -> str:
 
 def _run_all(wrk: str, args: argparse.Namespace, base_url: str, target_id: str) -> list[Result]:
     list_token = _token(base_url, LIST_PROVIDER)
+    big_list_token = _token(base_url, BIG_LIST_PROVIDER)
     post_token = _token(base_url, POST_PROVIDER)
     results = []
+    _wrk(wrk, args, args.warmup, base_url + "/health")
+    results.append(_named("GET /health", _wrk(wrk, args, args.duration, base_url + "/health")))
     with tempfile.TemporaryDirectory(prefix="api-bench-") as scratch:
         base = int((datetime.now(UTC) + timedelta(days=30)).timestamp())
         for phase, seconds in (("warmup", args.warmup), ("measure", args.duration)):
@@ -185,11 +198,12 @@ def _run_all(wrk: str, args: argparse.Namespace, base_url: str, target_id: str) 
             result = _wrk(wrk, args, seconds, base_url + "/", script=script)
             if phase == "measure":
                 results.append(_named("POST /bookings", result))
-        for name, path in (
-            ("GET /bookings/upcoming/list", "/bookings/upcoming/list"),
-            ("GET /bookings/{id}", f"/bookings/{target_id}"),
+        for name, path, token in (
+            ("GET /bookings/upcoming/list", "/bookings/upcoming/list", list_token),
+            (BIG_LIST, "/bookings/upcoming/list", big_list_token),
+            ("GET /bookings/{id}", f"/bookings/{target_id}", list_token),
         ):
-            header = f"Authorization: Bearer {list_token}"
+            header = f"Authorization: Bearer {token}"
             _wrk(wrk, args, args.warmup, base_url + path, header=header)
             results.append(
                 _named(name, _wrk(wrk, args, args.duration, base_url + path, header=header))
@@ -245,9 +259,9 @@ def _print(results: list[Result], args: argparse.Namespace) -> None:
     print(
         f"\napi.pex, {args.workers} worker(s), wrk -t{args.threads} -c{CONNECTIONS} "
         f"-d{args.duration}s after {args.warmup}s warm-up, {cpus} CPUs, "
-        f"{SEEDED_BOOKINGS} bookings seeded for the list provider\n"
+        f"{SEEDED_BOOKINGS} and {BIG_SEEDED_BOOKINGS} bookings seeded for the list providers\n"
     )
-    header = f"{'endpoint':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  target"
+    header = f"{'endpoint':<38} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  target"
     print(header)
     print("-" * len(header))
     for r in results:
@@ -255,9 +269,12 @@ def _print(results: list[Result], args: argparse.Namespace) -> None:
         met = r.requests_per_second >= min_rps and r.p99_ms <= max_p99 and r.errors == 0
         verdict = f"≥{min_rps} req/s, p99 ≤{max_p99:.0f} ms: {'met' if met else 'MISSED'}"
         print(
-            f"{r.name:<30} {r.requests_per_second:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
+            f"{r.name:<38} {r.requests_per_second:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
             f"{r.errors:>7}  {verdict}"
         )
+    rates = {r.name: r.requests_per_second for r in results}
+    small, big = rates["GET /bookings/upcoming/list"], rates[BIG_LIST]
+    print(f"\nlist of 50,000 / list of 5,000: {big / small:.2f} (flat: within 0.80-1.20)")
 
 
 if __name__ == "__main__":
