@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ class StackSettings:
     database_url: str
     redis_url: str
     api_port: int
+    # One API worker per core (see services/api/README.md, "Sizing").
+    api_workers: int
     broadcaster_port: int
 
     @classmethod
@@ -25,6 +28,9 @@ class StackSettings:
             database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
             redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
             api_port=env.integer("API_PORT", 3000, minimum=1, maximum=65535),
+            api_workers=env.integer(
+                "API_WORKERS", len(os.sched_getaffinity(0)), minimum=1, maximum=64
+            ),
             broadcaster_port=env.integer("BROADCASTER_PORT", 3001, minimum=1, maximum=65535),
         )
 
@@ -38,7 +44,11 @@ class StackSettings:
 
     def services(self) -> tuple[ServiceSpec, ...]:
         return (
-            ServiceSpec("api", "bookings.api.main", {"PORT": str(self.api_port)}),
+            ServiceSpec(
+                "api",
+                "bookings.api.main",
+                {"PORT": str(self.api_port), "API_WORKERS": str(self.api_workers)},
+            ),
             ServiceSpec(
                 "broadcaster", "bookings.broadcaster.main", {"PORT": str(self.broadcaster_port)}
             ),

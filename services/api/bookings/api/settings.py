@@ -39,6 +39,7 @@ class ApiSettings:
     port: int
     # Server processes; more than one shares /metrics through prometheus multiprocess files.
     workers: int
+    # Connections per worker process, all opened at start and kept (see README, "Sizing").
     database_pool_size: int
     cors_origins: tuple[str, ...]
     rate_limits: RateLimits
@@ -58,7 +59,7 @@ class ApiSettings:
             host=env.get("HOST", DEFAULT_HOST),
             port=env.integer("PORT", DEFAULT_PORT, minimum=1, maximum=65535),
             workers=env.integer("API_WORKERS", 1, minimum=1, maximum=64),
-            database_pool_size=env.integer("DATABASE_POOL_SIZE", 20, minimum=1, maximum=200),
+            database_pool_size=env.integer("DATABASE_POOL_SIZE", 10, minimum=1, maximum=200),
             cors_origins=_cors_origins(env, production=common.is_production),
             rate_limits=RateLimits.from_env(env),
             tokens=token_settings(env, production=common.is_production),
