@@ -1,8 +1,12 @@
-"""The relay's side of the outbox: claim unpublished rows, mark them published, measure lag.
+"""The relay's side of the outbox: take the turn, claim unpublished rows, mark them published,
+measure lag.
 
-Claiming locks rows with `FOR UPDATE SKIP LOCKED`: relays running at once each take rows that no
-other relay holds, and a row stays unpublished until the transaction that claimed it commits its
-`published_at`. A relay that dies mid-batch rolls back, and its rows are claimed again.
+Relays take turns: a batch runs only in the transaction that holds the relay advisory lock, so
+one relay publishes at a time, in outbox order (more relays give failover, not throughput). A
+booking's events are inserted in version order, each after the one before it committed (its row
+is locked by the change until then), so publishing in outbox order publishes them in version
+order. A row stays unpublished until the transaction that claimed it commits its
+`published_at`; a relay that dies mid-batch rolls back, and its rows are claimed again.
 """
 
 from __future__ import annotations
@@ -14,6 +18,14 @@ from datetime import datetime
 from sqlalchemy import Connection, Text, cast, func, select, update
 
 from bookings.persistence.tables import outbox
+
+# The advisory lock that names "the relay publishing now" (any constant unique in the database).
+RELAY_LOCK = 0x6F7574626F78  # "outbox"
+
+
+def take_relay_turn(connection: Connection) -> bool:
+    """Whether this transaction is the one relay publishing now; the turn lasts until it ends."""
+    return bool(connection.execute(select(func.pg_try_advisory_xact_lock(RELAY_LOCK))).scalar())
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,15 @@
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import sqlalchemy as sa
 
 from bookings.persistence.database import Database
-from bookings.persistence.retention import delete_idempotency_keys_before
-from bookings.persistence.tables import idempotency_keys
+from bookings.persistence.retention import (
+    OUTBOX_BATCH,
+    delete_idempotency_keys_before,
+    delete_published_outbox_rows_before,
+)
+from bookings.persistence.tables import idempotency_keys, outbox
 
 NOW = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -29,3 +34,38 @@ def test_only_keys_created_before_the_cutoff_are_deleted(postgres_url: str) -> N
     database.close()
     assert deleted == 2
     assert left == ["fresh"]
+
+
+def test_published_outbox_rows_before_the_cutoff_are_deleted_in_batches(
+    postgres_url: str,
+) -> None:
+    database = Database(postgres_url)
+    cutoff = NOW - timedelta(days=7)
+    old, recent = cutoff - timedelta(hours=1), cutoff + timedelta(hours=1)
+
+    def rows(count: int, published_at: datetime | None) -> list[dict[str, object]]:
+        return [
+            {
+                "event_id": uuid4(),
+                "event_type": "booking.created",
+                "payload": {},
+                "created_at": old,
+                "published_at": published_at,
+            }
+            for _ in range(count)
+        ]
+
+    old_published = OUTBOX_BATCH * 2 + 5
+    with database.engine.begin() as connection:
+        connection.execute(sa.delete(outbox))
+        connection.execute(sa.insert(outbox), rows(old_published, old))
+        connection.execute(sa.insert(outbox), rows(3, recent))
+        connection.execute(sa.insert(outbox), rows(2, None))  # never published: kept, however old
+
+    deleted = delete_published_outbox_rows_before(database.engine, cutoff)
+
+    with database.engine.connect() as connection:
+        left = connection.execute(sa.select(outbox.c.published_at)).scalars().all()
+    database.close()
+    assert deleted == old_published
+    assert sorted(left, key=lambda at: at or NOW) == [recent] * 3 + [None] * 2

@@ -65,3 +65,8 @@ class WorkerMetrics:
             "Expired idempotency keys deleted.",
             registry=registry,
         )
+        self.outbox_rows_deleted = Counter(
+            "bookings_outbox_rows_deleted",
+            "Published outbox rows deleted after their retention.",
+            registry=registry,
+        )

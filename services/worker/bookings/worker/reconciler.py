@@ -4,7 +4,8 @@ PostgreSQL is the record of which reminders are owed; Redis only holds their sch
 pass reads the owed reminders due before `now + horizon` and schedules again each one that
 Redis holds no live job for (its data was lost, a worker died mid-job, a schedule went
 missing in a race). Scheduling twice is harmless: the job sends only what is still owed.
-Housekeeping: expired idempotency keys are deleted, and the event stream is trimmed by age.
+Housekeeping: expired idempotency keys and published outbox rows past their retention are
+deleted, and the event stream is trimmed by age.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from bookings.events.reminders import ReminderSchedule
 from bookings.events.trimming import trim_stream_by_age
 from bookings.persistence.database import Database
 from bookings.persistence.reminders import owed_reminders
-from bookings.persistence.retention import delete_idempotency_keys_before
+from bookings.persistence.retention import (
+    delete_idempotency_keys_before,
+    delete_published_outbox_rows_before,
+)
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.metrics import WorkerMetrics
 
@@ -36,6 +40,7 @@ class ReconcilerPolicy:
     horizon: timedelta
     job_timeout: timedelta
     idempotency_key_ttl: timedelta
+    outbox_retention: timedelta
     stream_max_age: timedelta
 
 
@@ -84,10 +89,17 @@ class Reconciler:
                 connection, now - self._policy.idempotency_key_ttl
             )
         self._metrics.idempotency_keys_deleted.inc(deleted)
+        pruned = delete_published_outbox_rows_before(
+            self._database.engine, now - self._policy.outbox_retention
+        )
+        self._metrics.outbox_rows_deleted.inc(pruned)
         trimmed = trim_stream_by_age(self._client, max_age=self._policy.stream_max_age, now=now)
-        if deleted or trimmed:
+        if deleted or pruned or trimmed:
             log.info(
-                "housekeeping", idempotency_keys_deleted=deleted, stream_entries_trimmed=trimmed
+                "housekeeping",
+                idempotency_keys_deleted=deleted,
+                outbox_rows_deleted=pruned,
+                stream_entries_trimmed=trimmed,
             )
 
     def run_once(self) -> None:

@@ -1,6 +1,8 @@
 """The outbox relay: publishes committed events to Redis and keeps reminder schedules in step.
 
-Each batch is one PostgreSQL transaction: claim rows (`FOR UPDATE SKIP LOCKED`), write every
+Each batch is one PostgreSQL transaction: take the relay turn (one relay publishes at a time, so
+a booking's events go out in version order, see `bookings.persistence.outbox`), claim rows
+(`FOR UPDATE SKIP LOCKED`), write every
 event to its channel and to the stream together with the reminder schedule changes in one Redis
 MULTI/EXEC, then mark the rows published and commit. If Redis fails, nothing is marked and the
 batch is claimed again later; if the commit fails after Redis took the batch, the events go out
@@ -24,7 +26,13 @@ from bookings.events.publisher import EventPublisher, OutgoingEvent
 from bookings.events.reminders import ReminderSchedule
 from bookings.events.schemas import BookingCancelled, BookingCreated, BookingReminder, Event
 from bookings.persistence.database import Database
-from bookings.persistence.outbox import OutboxRow, claim_unpublished, mark_published, outbox_lag
+from bookings.persistence.outbox import (
+    OutboxRow,
+    claim_unpublished,
+    mark_published,
+    outbox_lag,
+    take_relay_turn,
+)
 from bookings.persistence.urls import libpq_url
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.metrics import WorkerMetrics
@@ -54,7 +62,8 @@ class Relay:
         self._batch_size = batch_size
 
     def drain(self) -> int:
-        """Publishes batches until none is left; returns how many events went out."""
+        """Publishes batches until none is left, or another relay has the turn; returns how
+        many events went out."""
         total = 0
         while True:
             published = self.publish_batch()
@@ -64,6 +73,8 @@ class Relay:
 
     def publish_batch(self) -> int:
         with self._database.engine.begin() as connection:
+            if not take_relay_turn(connection):
+                return 0
             rows = claim_unpublished(connection, limit=self._batch_size)
             if not rows:
                 return 0

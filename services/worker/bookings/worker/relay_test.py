@@ -1,14 +1,15 @@
 """The outbox relay against real PostgreSQL and Redis."""
 
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 
 import pytest
 import redis
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 
-from bookings.events.publisher import EventPublisher
+from bookings.events.publisher import EventPublisher, OutgoingEvent
 from bookings.events.reminders import ReminderSchedule
 from bookings.persistence.database import Database
 from bookings.persistence.tables import outbox
@@ -99,3 +100,45 @@ def test_two_relays_at_once_publish_every_outbox_row_exactly_once(
     assert len(created) == 200
     assert len(events) == 200
     assert len({e.id for e in events}) == 200
+
+
+class SlowFirstBatch(EventPublisher):
+    """Holds the first batch it publishes for a while, as a relay slowed by a GC pause would."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        super().__init__(client, stream_max_length=10_000)
+        self.claimed = threading.Event()
+
+    def add_to(self, pipeline: redis.client.Pipeline, events: Sequence[OutgoingEvent]) -> None:
+        if not self.claimed.is_set():
+            self.claimed.set()
+            time.sleep(1.0)
+        super().add_to(pipeline, events)
+
+
+def test_with_two_relays_a_bookings_events_reach_the_stream_in_version_order(
+    bookings: Bookings, published: PublishedEvents, schedule_client: redis.Redis
+) -> None:
+    booked = [bookings.create(due_in=600) for _ in range(5)]
+    for booking in booked:
+        bookings.move(booking, due_in=900)
+        bookings.cancel(booking)
+    schedule = reminder_schedule(schedule_client, WorkerSettings.from_env())
+    metrics = WorkerMetrics(CollectorRegistry())
+    slow_publisher = SlowFirstBatch(schedule_client)
+    slow = Relay(
+        bookings.database, schedule_client, slow_publisher, schedule, metrics, batch_size=5
+    )
+    fast, _ = make_relay(bookings.database, schedule_client)
+
+    slow_relay = threading.Thread(target=slow.drain)
+    slow_relay.start()
+    assert slow_publisher.claimed.wait(timeout=30)
+    fast.drain()  # while the slow relay holds the oldest rows
+    slow_relay.join(timeout=60)
+    while unpublished(bookings.database):
+        fast.drain()
+
+    for booking in booked:
+        versions = [e.data.version for e in published.all() if e.data.booking_id == booking.id]
+        assert versions == [1, 2, 3]

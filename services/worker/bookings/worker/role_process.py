@@ -122,6 +122,7 @@ def _role_loop(
         horizon=settings.reconcile_horizon,
         job_timeout=settings.reminder_job_timeout,
         idempotency_key_ttl=settings.common.idempotency_key_ttl,
+        outbox_retention=settings.outbox_retention,
         stream_max_age=settings.stream_max_age,
     )
     reconciler = Reconciler(database, client, reminder_schedule(client, settings), metrics, policy)

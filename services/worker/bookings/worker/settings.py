@@ -19,6 +19,8 @@ class WorkerSettings:
     # Relay: a NOTIFY wakes it at once; the poll is the fallback when a notification is missed.
     outbox_poll_interval: timedelta
     outbox_batch_size: int
+    # Published outbox rows are kept this long (to inspect or replay), then deleted.
+    outbox_retention: timedelta
     stream_max_length: int
     stream_max_age: timedelta
     # Scheduler: how often due reminders are moved to the queue (their lateness is about this).
@@ -40,6 +42,7 @@ class WorkerSettings:
             metrics_port=env.integer("METRICS_PORT", DEFAULT_METRICS_PORT, maximum=65535),
             outbox_poll_interval=env.seconds("OUTBOX_POLL_INTERVAL_SECONDS", 1.0, minimum=0.01),
             outbox_batch_size=env.integer("OUTBOX_BATCH_SIZE", 500, minimum=1, maximum=10_000),
+            outbox_retention=env.seconds("OUTBOX_RETENTION_SECONDS", 7 * 24 * 3600, minimum=1),
             stream_max_length=env.integer("EVENT_STREAM_MAX_LENGTH", 100_000, minimum=1),
             stream_max_age=env.seconds("EVENT_STREAM_MAX_AGE_SECONDS", 24 * 3600, minimum=1),
             scheduler_interval=env.seconds("SCHEDULER_INTERVAL_SECONDS", 0.05, minimum=0.005),
