@@ -37,7 +37,8 @@ def test_the_envelope_carries_id_event_occurred_at_and_booking_data() -> None:
 
     envelope = msgspec.json.decode(encode_event(wire))
 
-    assert set(envelope) == {"id", "event", "occurredAt", "data"}
+    assert set(envelope) == {"id", "eventId", "event", "occurredAt", "data"}
+    assert envelope["eventId"] == envelope["id"]
     assert envelope["event"] == "booking.created" == channel_of(wire)
     data = envelope["data"]
     assert data["bookingId"] == data["id"] == str(booking.booking_id)

@@ -18,6 +18,7 @@ from bookings.events.stream import STREAM_KEY, entry_fields
 class OutgoingEvent:
     channel: str  # e.g. "booking.created"
     payload: bytes  # the envelope JSON, published as is
+    event_id: str | None = None  # the envelope's eventId, repeated in the stream entry
 
 
 class EventPublisher:
@@ -32,7 +33,7 @@ class EventPublisher:
         for event in events:
             pipeline.xadd(
                 STREAM_KEY,
-                entry_fields(event.channel, event.payload),  # type: ignore[arg-type]
+                entry_fields(event.channel, event.payload, event_id=event.event_id),  # type: ignore[arg-type]
                 maxlen=self._stream_max_length,
                 approximate=True,
             )

@@ -81,3 +81,11 @@ def test_trimming_by_age_drops_only_entries_older_than_the_limit(redis_url: str)
     assert datas[-1] == b"new"
     assert datas.count(b"old") < 100
     client.close()
+
+
+def test_a_stream_entry_carries_the_event_id_it_was_given(redis_url: str) -> None:
+    client = redis.Redis.from_url(redis_url)
+    publisher = EventPublisher(client, stream_max_length=100)
+    [entry_id] = publisher.publish([OutgoingEvent("booking.created", b"{}", "e-1")])
+    [(_, fields)] = stream_entries(client)
+    assert entry_from_redis(entry_id, fields).event_id == "e-1"

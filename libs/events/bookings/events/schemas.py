@@ -1,6 +1,9 @@
-"""The wire format of booking events: one envelope `{"id", "event", "occurredAt", "data"}`.
+"""The wire format of booking events: one envelope `{"id", "eventId", "event", "occurredAt",
+"data"}`.
 
-`event` is the tag that picks the schema and names the Redis channel. Schemas only ever gain
+`event` is the tag that picks the schema and names the Redis channel. `eventId` (equal to `id`,
+the name every other carrier of an event uses: stream entries, WebSocket frames) is fixed when
+the change commits and stays the same on every redelivery: consumers deduplicate on it. Schemas only ever gain
 optional fields, so a decoder built from an older schema keeps reading newer events (unknown
 fields are ignored, never forbidden).
 """
@@ -33,6 +36,7 @@ class _Envelope(msgspec.Struct, rename="camel", kw_only=True, tag_field="event")
     id: UUID
     occurred_at: datetime
     data: BookingData
+    event_id: UUID | None = None  # absent from events written before it existed
 
 
 class BookingCreated(_Envelope, tag="booking.created"):
@@ -80,4 +84,9 @@ def to_wire(event: domain.BookingEvent) -> Event:
         reminder_due_at=booking.reminder_due_at.astimezone(UTC),
     )
     wire_type = _WIRE_TYPE_OF[type(event)]
-    return wire_type(id=event.event_id, occurred_at=event.occurred_at.astimezone(UTC), data=data)
+    return wire_type(
+        id=event.event_id,
+        event_id=event.event_id,
+        occurred_at=event.occurred_at.astimezone(UTC),
+        data=data,
+    )

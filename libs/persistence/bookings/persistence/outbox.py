@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from sqlalchemy import Connection, Text, cast, func, select, update
 
@@ -31,6 +32,7 @@ def take_relay_turn(connection: Connection) -> bool:
 @dataclass(frozen=True)
 class OutboxRow:
     id: int
+    event_id: UUID
     channel: str
     payload: bytes  # the envelope JSON as stored (PostgreSQL's text form of the JSONB)
     created_at: datetime
@@ -47,6 +49,7 @@ def claim_unpublished(connection: Connection, *, limit: int) -> list[OutboxRow]:
     statement = (
         select(
             outbox.c.id,
+            outbox.c.event_id,
             outbox.c.event_type,
             # The text form is published as is: no JSON round trip through Python objects.
             cast(outbox.c.payload, Text).label("payload_text"),
@@ -60,6 +63,7 @@ def claim_unpublished(connection: Connection, *, limit: int) -> list[OutboxRow]:
     return [
         OutboxRow(
             id=row.id,
+            event_id=row.event_id,
             channel=row.event_type,
             payload=row.payload_text.encode(),
             created_at=row.created_at,

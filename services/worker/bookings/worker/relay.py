@@ -80,7 +80,8 @@ class Relay:
                 return 0
             with self._client.pipeline(transaction=True) as pipeline:
                 self._publisher.add_to(
-                    pipeline, [OutgoingEvent(row.channel, row.payload) for row in rows]
+                    pipeline,
+                    [OutgoingEvent(row.channel, row.payload, str(row.event_id)) for row in rows],
                 )
                 self._plan_reminders(pipeline, rows)
                 pipeline.execute()

@@ -3,14 +3,17 @@
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from typing import cast
 
 import pytest
 import redis
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 
+from bookings.events.codec import decode_event
 from bookings.events.publisher import EventPublisher, OutgoingEvent
 from bookings.events.reminders import ReminderSchedule
+from bookings.events.stream import STREAM_KEY, entry_from_redis
 from bookings.persistence.database import Database
 from bookings.persistence.tables import outbox
 from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker
@@ -142,3 +145,17 @@ def test_with_two_relays_a_bookings_events_reach_the_stream_in_version_order(
     for booking in booked:
         versions = [e.data.version for e in published.all() if e.data.booking_id == booking.id]
         assert versions == [1, 2, 3]
+
+
+def test_every_stream_entry_names_the_event_id_of_its_envelope(
+    bookings: Bookings, published: PublishedEvents, schedule_client: redis.Redis
+) -> None:
+    relay, _ = make_relay(bookings.database, schedule_client)
+    bookings.cancel(bookings.create(due_in=60))
+    relay.drain()
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], schedule_client.xrange(STREAM_KEY))
+    assert entries
+    for entry_id, fields in entries:
+        entry = entry_from_redis(entry_id, fields)
+        envelope = decode_event(entry.data)
+        assert entry.event_id == str(envelope.id) == str(envelope.event_id)
