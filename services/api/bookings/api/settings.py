@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from bookings.auth import TokenSettings
@@ -56,7 +57,7 @@ class ApiSettings:
         common = CommonSettings.from_env(env)
         return cls(
             common=common,
-            host=env.get("HOST", DEFAULT_HOST),
+            host=_host(env, production=common.is_production),
             port=env.integer("PORT", DEFAULT_PORT, minimum=1, maximum=65535),
             workers=env.integer("API_WORKERS", 1, minimum=1, maximum=64),
             database_pool_size=env.integer("DATABASE_POOL_SIZE", 10, minimum=1, maximum=200),
@@ -64,6 +65,29 @@ class ApiSettings:
             rate_limits=RateLimits.from_env(env),
             tokens=token_settings(env, production=common.is_production),
         )
+
+
+def _host(env: Env, *, production: bool) -> str:
+    """`HOST`. Outside production the API serves `/auth/login`, which mints admin tokens signed
+    with a public development secret: it listens on loopback only, unless told otherwise."""
+    host = env.get("HOST", DEFAULT_HOST)
+    if production or _is_loopback(host) or env.flag("ALLOW_INSECURE_DEV", False):
+        return host
+    raise ConfigError(
+        "HOST",
+        f"{host} is reachable from other machines, and APP_ENV={env.get('APP_ENV', 'development')}"
+        " serves a login that mints admin tokens: use 127.0.0.1, set APP_ENV=production, or set"
+        " ALLOW_INSECURE_DEV=true to serve it anyway",
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _cors_origins(env: Env, *, production: bool) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ def test_defaults_serve_locally_with_the_contract_limits() -> None:
 def test_every_api_variable_is_read() -> None:
     parsed = settings(
         HOST="0.0.0.0",  # noqa: S104
+        ALLOW_INSECURE_DEV="true",
         PORT="8080",
         API_WORKERS="3",
         DATABASE_POOL_SIZE="7",
@@ -81,3 +82,22 @@ def test_a_bad_value_names_its_variable(variable: str, value: str) -> None:
         settings(**{variable: value})
     assert raised.value.variable == variable
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.1.2.3", "api.example", "::"])  # noqa: S104
+def test_development_refuses_a_host_other_machines_reach(host: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings(HOST=host)
+    assert raised.value.variable == "HOST"
+    assert "ALLOW_INSECURE_DEV" in str(raised.value)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_development_serves_on_loopback(host: str) -> None:
+    assert settings(HOST=host).host == host
+
+
+def test_production_or_an_explicit_opt_in_serves_on_any_host() -> None:
+    production = settings(HOST="0.0.0.0", APP_ENV="production", JWT_SECRET="p" * 32)  # noqa: S104
+    opted_in = settings(HOST="0.0.0.0", ALLOW_INSECURE_DEV="true")  # noqa: S104
+    assert production.host == opted_in.host == "0.0.0.0"  # noqa: S104
