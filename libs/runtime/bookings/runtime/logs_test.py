@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -21,8 +22,8 @@ def fail_holding_a_secret() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _restore_logging() -> object:
-    yield None
+def _restore_logging() -> Iterator[None]:
+    yield
     logging.getLogger().handlers.clear()
     structlog.reset_defaults()
 
