@@ -46,7 +46,7 @@ def test_claimed_rows_hold_the_envelope_and_channel_in_commit_order(database: Da
     assert {row.channel for row in rows} == {"booking.created"}
     envelope = msgspec.json.decode(rows[0].payload)
     assert envelope["event"] == "booking.created"
-    assert set(envelope) == {"id", "event", "occurredAt", "data"}
+    assert set(envelope) == {"id", "eventId", "event", "occurredAt", "data"}
 
 
 def test_concurrent_claims_never_share_a_row(database: Database) -> None:
