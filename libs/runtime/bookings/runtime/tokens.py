@@ -3,6 +3,8 @@ token the API accepts is accepted by the broadcaster, and one it refuses is refu
 
 from __future__ import annotations
 
+import structlog
+
 from bookings.auth import MIN_SECRET_BYTES, TokenSettings
 from bookings.runtime.env import ConfigError, Env
 
@@ -19,6 +21,15 @@ def token_settings(env: Env, *, production: bool) -> TokenSettings:
         audience=env.optional("JWT_AUDIENCE"),
         leeway=env.seconds("JWT_LEEWAY_SECONDS", 10),
     )
+
+
+def warn_about_open_audience(tokens: TokenSettings, *, production: bool) -> None:
+    """One warning line at start when production accepts tokens minted for any audience."""
+    if production and tokens.audience is None:
+        structlog.get_logger("bookings.runtime.tokens").warning(
+            "JWT_AUDIENCE is not set: tokens minted for any audience are accepted; set it (and"
+            " JWT_ISSUER) to refuse tokens meant for other services"
+        )
 
 
 def _secret(env: Env, *, production: bool) -> str:

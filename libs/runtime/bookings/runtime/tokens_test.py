@@ -1,9 +1,10 @@
 from datetime import timedelta
 
 import pytest
+from structlog.testing import capture_logs
 
 from bookings.runtime.env import ConfigError, Env
-from bookings.runtime.tokens import DEV_JWT_SECRET, token_settings
+from bookings.runtime.tokens import DEV_JWT_SECRET, token_settings, warn_about_open_audience
 
 STRONG_SECRET = "s" * 32
 
@@ -52,3 +53,20 @@ def test_secret_is_not_in_the_repr() -> None:
     assert "do-not-print-me" not in repr(
         token_settings(Env({"JWT_SECRET": "do-not-print-me"}), production=False)
     )
+
+
+@pytest.mark.parametrize(
+    ("variables", "production", "warned"),
+    [
+        ({"JWT_SECRET": STRONG_SECRET}, True, True),
+        ({"JWT_SECRET": STRONG_SECRET, "JWT_AUDIENCE": "apps"}, True, False),
+        ({}, False, False),
+    ],
+)
+def test_production_without_an_audience_says_so_once(
+    variables: dict[str, str], production: bool, warned: bool
+) -> None:
+    tokens = token_settings(Env(variables), production=production)
+    with capture_logs() as lines:
+        warn_about_open_audience(tokens, production=production)
+    assert [line["log_level"] for line in lines] == (["warning"] if warned else [])
