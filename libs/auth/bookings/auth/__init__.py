@@ -3,6 +3,7 @@
 from bookings.auth.errors import AuthError, ExpiredToken, InvalidToken, MissingToken
 from bookings.auth.headers import bearer_token
 from bookings.auth.principal import Principal, Role
+from bookings.auth.subjects import MAX_SUBJECT_LENGTH, subject_problem
 from bookings.auth.tokens import (
     ALGORITHM,
     MIN_SECRET_BYTES,
@@ -15,6 +16,7 @@ from bookings.auth.tokens import (
 
 __all__ = [
     "ALGORITHM",
+    "MAX_SUBJECT_LENGTH",
     "MIN_SECRET_BYTES",
     "AuthError",
     "ExpiredToken",
@@ -27,5 +29,6 @@ __all__ = [
     "bearer_token",
     "expiry_of",
     "issue_token",
+    "subject_problem",
     "verify_token",
 ]

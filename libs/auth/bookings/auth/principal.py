@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bookings.auth.subjects import subject_problem
+
 
 class Role(StrEnum):
     """A role a token may grant; the value is its spelling in the `roles` claim."""
@@ -21,8 +23,9 @@ class Principal:
     roles: frozenset[Role] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.sub, str) or not self.sub.strip():
-            raise ValueError("a principal's sub must be a non-empty string")
+        problem = subject_problem(self.sub)
+        if problem is not None:
+            raise ValueError(f"a principal's sub {problem}")
         # Accept any iterable of roles (or their spellings) but store a frozenset of Role, so
         # equality and hashing do not depend on how the caller built it.
         object.__setattr__(self, "roles", frozenset(Role(role) for role in self.roles))

@@ -252,3 +252,28 @@ def test_a_correctly_signed_token_with_any_claims_gives_a_principal_or_an_auth_e
     except AuthError:
         return
     assert principal.sub == payload["sub"]
+
+
+@pytest.mark.parametrize(
+    ("sub", "reason"),
+    [
+        ("p\ud800", "no lone surrogates"),
+        ("\udfff" * 3, "no lone surrogates"),
+        ("p" * 5000, "at most 200 characters"),
+        ("p\x001", "NUL"),
+    ],
+)
+def test_a_signed_sub_that_cannot_be_stored_or_used_as_a_key_is_rejected(
+    sub: str, reason: str
+) -> None:
+    # Crafted with json.dumps, which writes a lone surrogate as the escape `\ud800`, as any
+    # issuer could; PyJWT's decoder reads it back as that lone surrogate.
+    token = craft({"alg": "HS256", "typ": "JWT"}, claims(sub=sub))
+
+    assert reason in str(rejected(token))
+
+
+def test_a_sub_of_the_longest_allowed_length_is_accepted() -> None:
+    token = mint(claims(sub="é" * 200))
+
+    assert verify_token(token, SETTINGS, now=NOW).sub == "é" * 200

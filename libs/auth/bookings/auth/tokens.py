@@ -15,6 +15,7 @@ import jwt
 
 from bookings.auth.errors import ExpiredToken, InvalidToken
 from bookings.auth.principal import Principal, Role
+from bookings.auth.subjects import subject_problem
 
 ALGORITHM: Final = "HS256"
 # RFC 7518 §3.2: an HS256 key must be at least as long as the hash. Settings parsers refuse
@@ -166,9 +167,10 @@ def _timestamp(claims: dict[str, Any], name: str) -> float:
 
 def _subject(claims: dict[str, Any]) -> str:
     sub = claims["sub"]
-    if not isinstance(sub, str) or not sub.strip():
-        raise InvalidToken("the sub claim must be a non-empty string")
-    return sub
+    problem = subject_problem(sub)
+    if problem is not None:
+        raise InvalidToken(f"the sub claim {problem}")
+    return str(sub)
 
 
 def _roles(claims: dict[str, Any]) -> frozenset[Role]:

@@ -9,10 +9,12 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.types import ControllerRouterHandler
 
-from bookings.api.dependencies import APP_DEPENDENCIES, SERVICES_STATE_KEY
+from bookings.api.authentication import SERVICES_STATE_KEY
+from bookings.api.bodies import StrictJsonRequest
+from bookings.api.dependencies import APP_DEPENDENCIES
 from bookings.api.metrics import Metrics
 from bookings.api.observability import ObservabilityMiddleware
-from bookings.api.openapi import openapi_config
+from bookings.api.openapi import complete_document, openapi_config
 from bookings.api.problems import handle_exception
 from bookings.api.routes.bookings import BookingsController
 from bookings.api.routes.login import login
@@ -42,6 +44,7 @@ def create_app(settings: ApiSettings) -> Litestar:
     app = Litestar(
         route_handlers=handlers,
         dependencies=APP_DEPENDENCIES,
+        request_class=StrictJsonRequest,
         exception_handlers={Exception: handle_exception},
         openapi_config=openapi_config(API_VERSION),
         cors_config=(
@@ -56,6 +59,8 @@ def create_app(settings: ApiSettings) -> Litestar:
         logging_config=None,
     )
     app.state[SERVICES_STATE_KEY] = services
+    # Built now (Litestar caches it) so that what it lacks can be added before it is served.
+    complete_document(app.openapi_schema)
     # Wrapping the whole handler (not route middleware) sees unknown paths and 405s too.
     app.asgi_handler = ObservabilityMiddleware(app.asgi_handler, app_metrics)
     return app

@@ -36,3 +36,14 @@ class InvalidIdempotencyKey(ApiError):
 
 class InvalidListRequest(ApiError):
     """A list request whose paging parameters contradict each other or were not ours."""
+
+
+class MalformedBookingId(ApiError):
+    """A booking id that is not a UUID: no booking has it (404)."""
+
+    # Echoed in the response; a path segment can be kilobytes long.
+    _SHOWN = 60
+
+    def __init__(self, raw: str) -> None:
+        shown = raw if len(raw) <= self._SHOWN else raw[: self._SHOWN] + "..."
+        super().__init__(f"booking {shown!r} not found: a booking id is a UUID")

@@ -109,3 +109,35 @@ def test_readiness_is_ok_when_both_answer(client: TestClient[Any]) -> None:
     response = client.get("/health/ready")
     assert response.status_code == 200
     assert response.json()["checks"] == {"postgres": "ok", "redis": "ok"}
+
+
+def test_failed_authentication_is_limited_per_client_address(
+    make_settings: SettingsFactory, auth: TokenFactory
+) -> None:
+    settings = make_settings(RATE_LIMIT_LOGIN_PER_MINUTE="3")
+    forged = {"Authorization": "Bearer not.a.token"}
+    with TestClient(create_app(settings)) as client:
+        statuses = [
+            client.get("/bookings/upcoming/list", headers=headers).status_code
+            for headers in (forged, {}, forged, forged)
+        ]
+        limited = client.post("/bookings", json={}, headers=forged)
+        # Only failures are counted against the address: a valid token still gets through.
+        valid = client.get("/bookings/upcoming/list", headers=auth("same-address"))
+    assert statuses == [401, 401, 401, 429]
+    assert limited.status_code == 429
+    assert limited.headers["content-type"] == "application/problem+json"
+    assert 1 <= int(limited.headers["retry-after"]) <= 61
+    assert valid.status_code == 200
+
+
+def test_a_token_without_a_booking_role_still_spends_its_budget(
+    make_settings: SettingsFactory, auth: TokenFactory
+) -> None:
+    settings = make_settings(RATE_LIMIT_READS_PER_MINUTE="2")
+    with TestClient(create_app(settings)) as client:
+        statuses = [
+            client.get("/bookings/upcoming/list", headers=auth("auditor", "auditor")).status_code
+            for _ in range(3)
+        ]
+    assert statuses == [403, 403, 429]

@@ -62,7 +62,7 @@ class ObservabilityMiddleware:
             finally:
                 elapsed = time.perf_counter() - started
                 route = scope.get("path_template") or "unmatched"
-                method = http_scope["method"]
+                method = method_label(http_scope["method"])
                 self._metrics.observe_request(method, route, status, elapsed)
                 self._access_log.info(
                     "request",
@@ -71,6 +71,17 @@ class ObservabilityMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
+
+
+# RFC 9110's methods plus PATCH; any other token a client sends is one label, so that
+# neither metrics nor logs grow a series per invented method.
+_KNOWN_METHODS = frozenset(
+    ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT")
+)
+
+
+def method_label(method: str) -> str:
+    return method if method in _KNOWN_METHODS else "OTHER"
 
 
 def _client_request_id(scope: HTTPScope) -> str | None:

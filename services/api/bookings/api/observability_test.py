@@ -70,3 +70,12 @@ def test_metrics_count_requests_per_route_and_bookings(
     assert "http_request_duration_seconds_bucket" in text
     assert "bookings_created_total 1.0" in text
     assert "bookings_cancelled_total 1.0" in text
+
+
+def test_a_method_outside_http_is_counted_as_other(client: TestClient[Any]) -> None:
+    for method in ("PROPFIND", "X-INVENTED-1", "X-INVENTED-2"):
+        assert client.request(method, "/health").status_code == 405
+    text = client.get("/metrics").text
+    assert 'http_requests_total{method="OTHER",route="unmatched",status="405"} 3.0' in text
+    assert "PROPFIND" not in text
+    assert "INVENTED" not in text

@@ -1,13 +1,21 @@
-"""The OpenAPI document's shared pieces: the bearer scheme and the problem responses."""
+"""The OpenAPI document's shared pieces: the bearer scheme, the problem responses, and what
+Litestar leaves out of the document although the server enforces it."""
 
 from __future__ import annotations
 
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import (
+    Components,
+    Link,
+    OpenAPI,
+    Reference,
+    Schema,
+    SecurityScheme,
+)
 
 from bookings.api.problems import PROBLEM_JSON
-from bookings.api.schemas import Problem
+from bookings.api.schemas import BookingCreate, BookingUpdate, LoginRequest, Problem
 
 BEARER = "BearerToken"
 SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
@@ -19,6 +27,7 @@ _DESCRIPTIONS = {
     404: "No such booking, or one the caller may not see.",
     409: "The slot overlaps another booking (`conflictingBookingId`), the booking is not "
     "scheduled or changed meanwhile, or a request with this Idempotency-Key is in flight.",
+    415: "The body is not JSON (`application/json` or a `+json` type, UTF-8).",
     422: "Invalid fields (`errors` lists them by wire name), or an Idempotency-Key reused "
     "with another request.",
     429: "Rate limit exceeded; retry after `Retry-After` seconds.",
@@ -58,3 +67,35 @@ def openapi_config(version: str) -> OpenAPIConfig:
             }
         ),
     )
+
+
+# Request bodies decode with `forbid_unknown_fields`; Litestar does not say so in their schemas.
+_CLOSED_BODIES = (BookingCreate, BookingUpdate, LoginRequest)
+# Operations that take a booking's id, reachable from the booking that createBooking returns.
+_BOOKING_ID_OPERATIONS = ("getBooking", "changeBooking", "cancelBooking")
+_BOOKING_ID_PARAMETER = "booking_id"
+
+
+def complete_document(document: OpenAPI) -> None:
+    """Adds to Litestar's document what the server enforces or offers but Litestar cannot
+    derive: closed request bodies, and links from a created booking to what takes its id."""
+    schemas = document.components.schemas if document.components else None
+    for body in _CLOSED_BODIES:
+        schema = (schemas or {}).get(body.__name__)
+        if isinstance(schema, Schema):
+            schema.additional_properties = False
+    created = document.paths["/bookings"].post if document.paths else None
+    if created is None or created.responses is None:
+        raise LookupError("createBooking is missing from the OpenAPI document")
+    response = created.responses["201"]
+    if isinstance(response, Reference):
+        raise LookupError("createBooking's 201 response is a reference")
+    response.links = {
+        operation_id: Link(
+            operation_id=operation_id,
+            parameters={_BOOKING_ID_PARAMETER: "$response.body#/id"},
+            description=f"The created booking's `id` is the `{_BOOKING_ID_PARAMETER}` of "
+            f"{operation_id}.",
+        )
+        for operation_id in _BOOKING_ID_OPERATIONS
+    }

@@ -20,6 +20,7 @@ from bookings.api.errors import (
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
     InvalidListRequest,
+    MalformedBookingId,
     NoUsableRole,
     RateLimited,
     RequestInFlight,
@@ -85,6 +86,8 @@ def problem_of(error: Exception) -> ProblemSpec | None:
     if isinstance(error, InvalidListRequest):
         errors = [FieldError(field="cursor", message=error.message)]
         return ProblemSpec(422, "validation", error.message, errors=errors)
+    if isinstance(error, MalformedBookingId):
+        return ProblemSpec(404, "not-found", error.message)
     if isinstance(error, RequestInFlight):
         return ProblemSpec(409, "request-in-flight", error.message)
     if isinstance(error, ValidationException):

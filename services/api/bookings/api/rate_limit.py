@@ -35,6 +35,8 @@ return count
 
 class Bucket(StrEnum):
     LOGIN = "login"
+    # Requests whose token was missing or refused, per client address.
+    AUTH_FAILURES = "auth-failures"
     WRITES = "writes"
     READS = "reads"
 
@@ -76,6 +78,8 @@ class RateLimiter:
     def limit_of(self, bucket: Bucket) -> int:
         return {
             Bucket.LOGIN: self._limits.login_per_minute,
+            # Like a login, a failed authentication is a credential attempt from an address.
+            Bucket.AUTH_FAILURES: self._limits.login_per_minute,
             Bucket.WRITES: self._limits.writes_per_minute,
             Bucket.READS: self._limits.reads_per_minute,
         }[bucket]

@@ -21,13 +21,50 @@ from bookings.domain.ports import Page
 AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
 # PostgreSQL text cannot hold NUL characters: refuse them here (422), not in the database (500).
 NO_NUL = "^[^\\x00]*$"
+# What Python's str.strip() removes (the domain trims titles), in a class that Python and
+# ECMA-262 regexes (the OpenAPI document's) read alike.
+_SPACE = "\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+# Something besides spaces, and no NUL. The leading class and the next character never
+# overlap, so matching stays linear in the length of the text.
+NOT_BLANK_NO_NUL = f"^[{_SPACE}]*[^\\x00{_SPACE}][^\\x00]*$"
+MAX_TITLE_LENGTH = 200
 Title = Annotated[
     str,
     msgspec.Meta(
-        pattern=NO_NUL, description="1-200 characters once trimmed; blank titles are refused."
+        min_length=1,
+        max_length=MAX_TITLE_LENGTH,
+        pattern=NOT_BLANK_NO_NUL,
+        description="1-200 characters, not all spaces; stored trimmed.",
     ),
 ]
 ProviderId = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+
+
+class InvalidFields(Exception):
+    """Request fields that decode but cannot be used, by wire name; raised while decoding (422).
+
+    Not a ValueError on purpose: msgspec would fold that into a ValidationError about the
+    whole object, losing the fields' names.
+    """
+
+    def __init__(self, messages: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in messages.items()))
+        self.messages = messages
+
+
+def _check_times(**times: datetime | None) -> None:
+    """Every time must exist in UTC: `9999-12-31T23:00:00-12:00` is a valid ISO-8601 string
+    whose UTC instant lies past the end of the calendar (the booking rules compare in UTC)."""
+    messages = {}
+    for wire_name, value in times.items():
+        if value is None:
+            continue
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            messages[wire_name] = "out of range: the instant must fall within years 1-9999 in UTC"
+    if messages:
+        raise InvalidFields(messages)
 
 
 class _Request(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_only=True):
@@ -46,9 +83,14 @@ class LoginRequest(_Request):
 
 
 class TokenResponse(_Response):
+    """The token under our camelCase names and under RFC 6749's (§5.1), which OAuth clients read."""
+
     access_token: str
     token_type: str
     expires_in: int
+    oauth_access_token: str = msgspec.field(name="access_token")
+    oauth_token_type: str = msgspec.field(name="token_type")
+    oauth_expires_in: int = msgspec.field(name="expires_in")
 
     @classmethod
     def of(cls, issued: IssuedToken) -> TokenResponse:
@@ -56,6 +98,9 @@ class TokenResponse(_Response):
             access_token=issued.access_token,
             token_type=issued.token_type,
             expires_in=issued.expires_in,
+            oauth_access_token=issued.access_token,
+            oauth_token_type=issued.token_type,
+            oauth_expires_in=issued.expires_in,
         )
 
 
@@ -65,6 +110,9 @@ class BookingCreate(_Request):
     end_time: AwareDatetime
     provider_id: ProviderId | None = None
 
+    def __post_init__(self) -> None:
+        _check_times(startTime=self.start_time, endTime=self.end_time)
+
 
 class BookingUpdate(_Request):
     """Fields left out stay as they are."""
@@ -72,6 +120,9 @@ class BookingUpdate(_Request):
     title: Title | None = None
     start_time: AwareDatetime | None = None
     end_time: AwareDatetime | None = None
+
+    def __post_init__(self) -> None:
+        _check_times(startTime=self.start_time, endTime=self.end_time)
 
 
 class BookingResponse(_Response):

@@ -5,17 +5,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, HttpMethod, Request, Response, get, patch, post, route
 from litestar.params import HeaderParameter, JSONBody, Parameter, QueryParameter
 
+from bookings.api.authentication import requires_booking_actor
+from bookings.api.bodies import requires_json_body
 from bookings.api.cursors import CURSOR_PATTERN, InvalidCursor, decode_cursor
 from bookings.api.dependencies import (
     BOOKING_DEPENDENCIES,
     ActorDep,
     ServicesDep,
 )
-from bookings.api.errors import InvalidListRequest
-from bookings.api.idempotent import IDEMPOTENCY_KEY_HEADER, keyed, respond
+from bookings.api.errors import InvalidListRequest, MalformedBookingId
+from bookings.api.idempotent import IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH, keyed, respond
 from bookings.api.openapi import SECURITY, problems
 from bookings.api.schemas import (
     NO_NUL,
@@ -33,13 +35,14 @@ from bookings.domain.commands import (
     ListBookings,
     Period,
 )
-from bookings.domain.errors import BookingNotFound
 
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
         name=IDEMPOTENCY_KEY_HEADER,
         required=False,
+        min_length=1,
+        max_length=MAX_KEY_LENGTH,
         description="Retrying with the same key and body replays the first response.",
     ),
 ]
@@ -68,13 +71,28 @@ Cursor = Annotated[
     ),
 ]
 _READ_PROBLEMS = problems(401, 403, 422, 429)
+ONE_BOOKING_METHODS = "GET, OPTIONS, PATCH"
 
 
 class BookingsController(Controller):
     path = "/bookings"
     tags = ("bookings",)
     security = SECURITY
+    # Authentication is a guard, so it runs before the body is read (see authentication.py).
+    guards = (requires_booking_actor,)
     dependencies = BOOKING_DEPENDENCIES
+
+    @route(
+        "/{booking_id:str}",
+        http_method=[HttpMethod.OPTIONS],
+        include_in_schema=False,
+        status_code=204,
+    )
+    async def allow(self) -> Response[None]:
+        """The methods of `/bookings/{id}`. Litestar makes a path's OPTIONS answer along with
+        the first handler registered on it and keeps it as others join, so its own `Allow`
+        said `OPTIONS, PATCH`. Handlers register in name order: this one must sort first."""
+        return Response(None, status_code=204, headers={"Allow": ONE_BOOKING_METHODS})
 
     @post(
         "/",
@@ -82,7 +100,8 @@ class BookingsController(Controller):
         summary="Create a booking",
         description="A provider books for itself; an admin may name any `providerId`.",
         status_code=201,
-        responses=problems(400, 401, 403, 409, 422, 429),
+        guards=[requires_json_body],
+        responses=problems(400, 401, 403, 409, 415, 422, 429),
     )
     async def create(
         self,
@@ -185,7 +204,8 @@ class BookingsController(Controller):
         operation_id="changeBooking",
         summary="Rename and/or move a booking",
         description="Fields left out stay as they are; a move moves the reminder too.",
-        responses=problems(400, 401, 403, 404, 409, 422, 429),
+        guards=[requires_json_body],
+        responses=problems(400, 401, 403, 404, 409, 415, 422, 429),
     )
     async def change(
         self,
@@ -235,4 +255,4 @@ def _uuid(raw: str) -> UUID:
     try:
         return UUID(raw)
     except ValueError:
-        raise BookingNotFound(UUID(int=0)) from None
+        raise MalformedBookingId(raw) from None
