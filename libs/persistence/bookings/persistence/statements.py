@@ -61,7 +61,24 @@ _EVENT_PARAMS = (
 )
 _BOOKING_VALUES = {c.name: bindparam(c.name, type_=c.type) for c in bookings.c}
 
-ADD_BOOKING = _with_event(insert(bookings).values(_BOOKING_VALUES))
+# Class of the advisory locks that queue one provider's new bookings (the two-int key space).
+PROVIDER_INSERTS = 0x626B  # "bk"
+# Inserts of one provider take their turn: PostgreSQL's exclusion check lets two in-flight
+# overlapping inserts wait for each other (a deadlock it breaks after a second), so a rush of
+# creates for one slot would otherwise cost each loser a deadlock instead of a quick 409. The
+# lock is taken by the SELECT that feeds the INSERT, so before the row exists; it is held to
+# the end of the transaction. Providers that share a hash only wait a little for each other.
+_PROVIDER_TURN = select(
+    func.pg_advisory_xact_lock(
+        literal_column(str(PROVIDER_INSERTS)), func.hashtext(bindparam("provider_id"))
+    ).label("turn")
+).subquery("provider_turn")
+ADD_BOOKING = _with_event(
+    insert(bookings).from_select(
+        list(_BOOKING_VALUES),
+        select(*_BOOKING_VALUES.values()).select_from(_PROVIDER_TURN),
+    )
+)
 # The key never changes: it is matched by `booking_id`, with the version it was loaded at.
 SAVE_BOOKING = _with_event(
     update(bookings)

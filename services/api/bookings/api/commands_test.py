@@ -54,6 +54,7 @@ async def test_concurrent_overlapping_creates_yield_one_booking_and_conflicts(
     )
     winners = [o for o in outcomes if isinstance(o, Answer)]
     conflicts = [o for o in outcomes if isinstance(o, BookingConflict)]
+    assert len(winners) + len(conflicts) == RACERS, [repr(o) for o in outcomes][:3]
     assert len(winners) == 1
     assert len(conflicts) == RACERS - 1
     # An insert that meets an in-flight overlapping one waits for it to commit or roll back, so
