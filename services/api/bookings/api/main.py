@@ -18,6 +18,7 @@ from granian.server import Server
 from bookings.api.settings import ApiSettings
 from bookings.runtime.entrypoint import run
 from bookings.runtime.logs import configure_logging
+from bookings.runtime.tokens import warn_about_open_audience
 
 APP_FACTORY = "bookings.api.asgi:app_from_env"
 # Mirrors bookings.api.metrics.MULTIPROC_DIR_VAR; importing that module here would load
@@ -28,6 +29,7 @@ _MULTIPROC_DIR_VAR = "PROMETHEUS_MULTIPROC_DIR"
 def serve() -> int:
     settings = ApiSettings.from_env()
     configure_logging(settings.common.log_level, settings.common.log_format, service="api")
+    warn_about_open_audience(settings.tokens, production=settings.common.is_production)
     metrics_dir = None
     if settings.workers > 1 and not os.environ.get(_MULTIPROC_DIR_VAR):
         metrics_dir = tempfile.mkdtemp(prefix="bookings-api-metrics-")
