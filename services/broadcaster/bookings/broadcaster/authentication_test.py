@@ -126,3 +126,65 @@ async def test_failed_authentication_is_counted_by_close_code(
         await wire.close_code(ws)
     metrics = broadcaster.metrics.render().decode()
     assert 'broadcaster_auth_failures_total{code="4401"} 1.0' in metrics
+
+
+async def test_two_authorization_headers_close_4401_as_ambiguous(
+    ws_url: str, broadcaster: Broadcaster, token: Token, wire: type[Wire]
+) -> None:
+    headers = [
+        ("Authorization", f"Bearer {token('prov-1', 'provider')}"),
+        ("Authorization", f"Bearer {token('root', 'admin')}"),
+    ]
+    async with connect(ws_url, additional_headers=headers) as ws:
+        assert await wire.close_code(ws) == 4401
+        assert "more than one Authorization header" in (ws.close_reason or "")
+    assert (
+        'broadcaster_auth_failures_total{code="4401"} 1.0' in broadcaster.metrics.render().decode()
+    )
+
+
+async def test_header_token_and_a_different_query_token_close_4401_as_ambiguous(
+    ws_url: str, token: Token, wire: type[Wire]
+) -> None:
+    headers = {"Authorization": f"Bearer {token('prov-1', 'provider')}"}
+    async with connect(
+        f"{ws_url}?token={token('root', 'admin')}", additional_headers=headers
+    ) as ws:
+        assert await wire.close_code(ws) == 4401
+        assert "ambiguous credentials" in (ws.close_reason or "")
+
+
+async def test_query_token_given_twice_with_different_values_closes_4401(
+    ws_url: str, token: Token, wire: type[Wire]
+) -> None:
+    url = f"{ws_url}?token={token('prov-1', 'provider')}&token={token('root', 'admin')}"
+    async with connect(url) as ws:
+        assert await wire.close_code(ws) == 4401
+        assert "ambiguous credentials" in (ws.close_reason or "")
+
+
+async def test_same_token_in_the_header_and_the_query_authenticates(
+    ws_url: str, broadcaster: Broadcaster, token: Token, publish: Publish, wire: type[Wire]
+) -> None:
+    same = token("prov-1", "provider")
+    async with connect(
+        f"{ws_url}?token={same}", additional_headers={"Authorization": f"Bearer {same}"}
+    ) as ws:
+        await wire.registered(broadcaster, 1)
+        entry_id = await publish("prov-1")
+        assert (await wire.frame(ws))["id"] == entry_id
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("lastEventId=1-0&lastEventId=2-0", "lastEventId"),
+        ("providerId=a&providerId=b", "providerId"),
+    ],
+)
+async def test_query_parameter_repeated_with_different_values_closes_4400(
+    ws_url: str, token: Token, query: str, named: str, wire: type[Wire]
+) -> None:
+    async with connect(f"{ws_url}?token={token('root', 'admin')}&{query}") as ws:
+        assert await wire.close_code(ws) == 4400
+        assert named in (ws.close_reason or "")

@@ -1,6 +1,7 @@
 """Plain HTTP on the WebSocket port, answered during the opening handshake (`process_request`):
-`/health` (the process is up), `/health/ready` (the event stream is reachable), `/metrics`.
-Only `/ws` goes on to become a WebSocket; any other path is a 404."""
+`/health` (the process is up), `/health/ready` (the event stream is followed), `/metrics`.
+Only `/ws` goes on to become a WebSocket, unless the process already holds as many connections
+as it may (503); any other path is a 404. Health and metrics are answered even then."""
 
 from __future__ import annotations
 
@@ -30,17 +31,23 @@ def _json(status: HTTPStatus, body: bytes) -> Response:
     return _response(status, body, "application/json")
 
 
-def process_request(metrics: Metrics, is_ready: Callable[[], bool]) -> ProcessRequest:
+def process_request(
+    metrics: Metrics, is_ready: Callable[[], bool], has_room: Callable[[], bool]
+) -> ProcessRequest:
     def handle(connection: ServerConnection, request: Request) -> Response | None:
         path = urlsplit(request.path).path
         if path == WS_PATH:
-            return None
+            if has_room():
+                return None
+            metrics.connections_refused.labels(limit="total").inc()
+            body = b'{"status":"unavailable","reason":"too many connections"}'
+            return _json(HTTPStatus.SERVICE_UNAVAILABLE, body)
         if path == "/health":
             return _json(HTTPStatus.OK, b'{"status":"ok"}')
         if path == "/health/ready":
             if is_ready():
                 return _json(HTTPStatus.OK, b'{"status":"ready"}')
-            return _json(HTTPStatus.SERVICE_UNAVAILABLE, b'{"status":"unavailable","redis":"down"}')
+            return _json(HTTPStatus.SERVICE_UNAVAILABLE, b'{"status":"unavailable"}')
         if path == "/metrics":
             return _response(HTTPStatus.OK, metrics.render(), metrics.content_type)
         return _json(HTTPStatus.NOT_FOUND, b'{"status":"not found"}')

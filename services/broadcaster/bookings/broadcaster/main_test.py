@@ -4,6 +4,7 @@ one line naming the variable and exit code 2."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -54,7 +55,8 @@ async def test_sigterm_closes_listeners_with_1001_and_exits_0(
     assert await asyncio.to_thread(process.wait, 10) == 0
     _, stderr = process.communicate()
     assert secret not in stderr.decode()  # tokens never reach the logs
-    assert b'"event": "broadcaster stopped"' in stderr
+    events = [json.loads(line)["event"] for line in stderr.decode().splitlines()]
+    assert "broadcaster stopped" in events  # json logging: every line is one JSON object
 
 
 def test_bad_setting_is_one_line_naming_the_variable_and_exit_2() -> None:
@@ -69,6 +71,21 @@ def test_bad_setting_is_one_line_naming_the_variable_and_exit_2() -> None:
     assert result.returncode == 2
     assert result.stderr.decode().strip().splitlines() == [
         "broadcaster: invalid configuration: PORT: expected a whole number, got 'not-a-port'"
+    ]
+
+
+def test_bad_connection_limit_is_one_line_naming_the_variable_and_exit_2() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bookings.broadcaster.main"],
+        env=_process_env(BROADCASTER_MAX_CONNECTIONS="lots"),
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.decode().strip().splitlines() == [
+        "broadcaster: invalid configuration: BROADCASTER_MAX_CONNECTIONS: "
+        "expected a whole number, got 'lots'"
     ]
 
 

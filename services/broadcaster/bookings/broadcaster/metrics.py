@@ -58,5 +58,34 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.connections_refused = Counter(
+            "broadcaster_connections_refused",
+            "Connections refused by a limit: `total` (HTTP 503) or `per_subject` (close 4429).",
+            ["limit"],
+            registry=self.registry,
+        )
+        for limit in ("total", "per_subject"):  # shown at 0 before the first refusal
+            self.connections_refused.labels(limit=limit)
+        self.replays_running = Gauge(
+            "broadcaster_replays_running",
+            "Resume replays reading the stream now.",
+            registry=self.registry,
+        )
+        self.replays_waiting = Gauge(
+            "broadcaster_replays_waiting",
+            "Resume replays waiting for a free slot (BROADCASTER_MAX_CONCURRENT_REPLAYS).",
+            registry=self.registry,
+        )
+        self.malformed_entries = Counter(
+            "broadcaster_malformed_entries",
+            "Stream entries skipped by the live feed because they are not events.",
+            registry=self.registry,
+        )
+        self.feed_restarts = Counter(
+            "broadcaster_feed_restarts",
+            "Times the stream feed failed unexpectedly and was started again.",
+            registry=self.registry,
+        )
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -50,17 +50,32 @@ class Registry:
         self._limits = limits
         self._metrics = metrics
         self._listeners: set[Listener] = set()
+        self._per_subject: dict[str, int] = {}
         self._closing: set[asyncio.Task[None]] = set()
 
     def __len__(self) -> int:
         return len(self._listeners)
 
+    def count_of(self, subject: str) -> int:
+        """How many listeners `subject` has in the fan-out now."""
+        return self._per_subject.get(subject, 0)
+
     def add(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            return
         self._listeners.add(listener)
+        self._per_subject[listener.subject] = self.count_of(listener.subject) + 1
         self._metrics.connections.set(len(self._listeners))
 
     def discard(self, listener: Listener) -> None:
-        self._listeners.discard(listener)
+        if listener not in self._listeners:
+            return  # a slow listener is dropped first, then discarded again by its handler
+        self._listeners.remove(listener)
+        left = self.count_of(listener.subject) - 1
+        if left:
+            self._per_subject[listener.subject] = left
+        else:
+            del self._per_subject[listener.subject]
         self._metrics.connections.set(len(self._listeners))
 
     def fan_out(self, events: Iterable[Outgoing]) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import redis.asyncio as redis
 from websockets.asyncio.server import ServerConnection
 
-from bookings.broadcaster import frames
+from bookings.broadcaster import frames, stream_reads
 from bookings.broadcaster.metrics import Metrics
 from bookings.broadcaster.registry import Listener
 from bookings.events import subscriber
@@ -39,12 +39,10 @@ async def catch_up(
         last_sent = bounds.last_id
     else:
         last_sent = after
-        async for entries in subscriber.replay_after(client, after, batch=batch):
-            for entry in entries:
-                try:
-                    event = frames.outgoing(entry)
-                except frames.MalformedEntry:
-                    continue
+        # Entries that are not events are skipped silently: the live feed counts and logs each
+        # once, where a replay would repeat that for every listener resuming over it.
+        async for read in stream_reads.replay_after(client, after, batch=batch):
+            for event in read.events:
                 if listener.filter.matches(event):
                     await connection.send(event.payload, text=True)
                     metrics.frames_sent.inc()

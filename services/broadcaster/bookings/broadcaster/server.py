@@ -1,9 +1,16 @@
 """The broadcaster process: the WebSocket server, the stream feed and the connection registry,
 owned by one `Broadcaster` built from settings and run until SIGTERM.
 
-A connection's life: the handshake is always accepted; it authenticates (else 4401/4403), gets
-its filter, joins the registry (replaying first if it asked to resume), then only listens:
-frames it sends after authenticating are ignored. When its token expires it is closed (4401).
+A connection's life: the handshake is accepted unless `BROADCASTER_MAX_CONNECTIONS` are open
+(HTTP 503); it authenticates (else 4401/4403/4400), is refused (4429) if its subject already has
+`BROADCASTER_MAX_CONNECTIONS_PER_SUBJECT` listeners, gets its filter, joins the registry
+(replaying first if it asked to resume), then only listens: frames it sends after
+authenticating are ignored. When its token expires it is closed (4401).
+
+At most `BROADCASTER_MAX_CONCURRENT_REPLAYS` replays read the stream at once; the others wait
+for a slot rather than being refused, since a refused client would only reconnect and ask
+again. A waiting listener is already registered, so its live events are held for it (up to
+`BROADCASTER_MAX_PENDING_EVENTS`, beyond which it is closed with 1013 like any slow listener).
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from bookings.broadcaster import endpoints, resume
 from bookings.broadcaster.authentication import (
     BAD_REQUEST,
     FORBIDDEN,
+    TOO_MANY_CONNECTIONS,
     UNAUTHORIZED,
     Credentials,
     Handshake,
@@ -57,7 +65,12 @@ class Broadcaster:
     metrics: Metrics
     registry: Registry
     feed: StreamFeed
+    replay_slots: asyncio.Semaphore
     server: Server | None = None
+    # WebSocket connections whose handler runs, authenticated or not. Counted in the handler,
+    # which websockets starts in the same step as it answers the handshake, so the check in
+    # `has_room` and this count cannot drift apart by more than a handshake in flight.
+    open_connections: int = 0
 
     @property
     def port(self) -> int:
@@ -69,7 +82,18 @@ class Broadcaster:
     def is_ready(self) -> bool:
         return self.feed.ready and self.server is not None and self.server.is_serving()
 
+    def has_room(self) -> bool:
+        """False once `BROADCASTER_MAX_CONNECTIONS` connections are open."""
+        return self.open_connections < self.settings.max_connections
+
     async def handle(self, connection: ServerConnection) -> None:
+        self.open_connections += 1
+        try:
+            await self._serve(connection)
+        finally:
+            self.open_connections -= 1
+
+    async def _serve(self, connection: ServerConnection) -> None:
         try:
             admission = await self._admit(connection)
         except Rejected as rejection:
@@ -80,6 +104,14 @@ class Broadcaster:
         except ConnectionClosed:
             return
         listener = admission.listener
+        limit = self.settings.max_connections_per_subject
+        # No await between this check and `add`: connections of one subject cannot race past it.
+        if self.registry.count_of(listener.subject) >= limit:
+            self.metrics.connections_refused.labels(limit="per_subject").inc()
+            log.info("connection refused: too many for its subject", subject=listener.subject)
+            reason = f"too many connections for this subject (at most {limit})"
+            await connection.close(TOO_MANY_CONNECTIONS, reason)
+            return
         log.info("listener connected", subject=listener.subject, resume=listener.replaying)
         self.registry.add(listener)
         try:
@@ -98,22 +130,31 @@ class Broadcaster:
         connection = listener.connection
         try:
             if resume_from is not None:
-                await resume.catch_up(
-                    listener,
-                    resume_from,
-                    self.client,
-                    self.metrics,
-                    batch=self.settings.stream_batch,
-                )
+                await self._replay(listener, resume_from)
             async for _ignored in connection:
                 pass  # listeners have nothing to say once authenticated
-        except (redis.ConnectionError, redis.TimeoutError, OSError):
+        except (redis.RedisError, OSError):
             log.warning("replay failed: event stream unreachable", subject=listener.subject)
             await connection.close(
                 CloseCode.TRY_AGAIN_LATER, "event stream unavailable, retry later"
             )
         except ConnectionClosed:
             pass
+
+    async def _replay(self, listener: Listener, resume_from: StreamId) -> None:
+        self.metrics.replays_waiting.inc()
+        try:
+            await self.replay_slots.acquire()
+        finally:
+            self.metrics.replays_waiting.dec()
+        self.metrics.replays_running.inc()
+        try:
+            await resume.catch_up(
+                listener, resume_from, self.client, self.metrics, batch=self.settings.stream_batch
+            )
+        finally:
+            self.metrics.replays_running.dec()
+            self.replay_slots.release()
 
     async def _admit(self, connection: ServerConnection) -> _Admission:
         handshake = Handshake.of(connection)
@@ -127,6 +168,9 @@ class Broadcaster:
         resume_from: StreamId | None = None
         if credentials.last_event_id is not None:
             try:
+                # `\d` also matches non-ASCII digits, which no stream id is made of.
+                if not credentials.last_event_id.isascii():
+                    raise ValueError("not ASCII")
                 resume_from = parse_stream_id(credentials.last_event_id)
             except ValueError:
                 raise Rejected(BAD_REQUEST, "lastEventId is not a stream entry id") from None
@@ -166,7 +210,8 @@ def build(settings: BroadcasterSettings) -> Broadcaster:
     feed = StreamFeed(
         client, registry, metrics, block_ms=settings.stream_block_ms, batch=settings.stream_batch
     )
-    return Broadcaster(settings, client, metrics, registry, feed)
+    replay_slots = asyncio.Semaphore(settings.max_concurrent_replays)
+    return Broadcaster(settings, client, metrics, registry, feed, replay_slots)
 
 
 async def _listen(app: Broadcaster, settings: BroadcasterSettings) -> Server:
@@ -175,7 +220,7 @@ async def _listen(app: Broadcaster, settings: BroadcasterSettings) -> Server:
             app.handle,
             settings.host,
             settings.port,
-            process_request=endpoints.process_request(app.metrics, app.is_ready),
+            process_request=endpoints.process_request(app.metrics, app.is_ready, app.has_room),
             # Per-connection deflate contexts would cost memory and CPU per listener, while a
             # broadcast frame is encoded once and is small.
             compression=None,

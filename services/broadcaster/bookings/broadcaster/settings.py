@@ -30,6 +30,12 @@ class BroadcasterSettings:
     max_pending_events: int
     stream_block_ms: int
     stream_batch: int
+    # WebSocket connections open at once (authenticated or not); the next handshake gets 503.
+    max_connections: int
+    # Connections of one `sub` at once; the next one is closed with 4429 once it authenticates.
+    max_connections_per_subject: int
+    # Resume replays reading the stream at once; the others wait their turn (see server.py).
+    max_concurrent_replays: int
     tokens: TokenSettings
 
     @classmethod
@@ -48,5 +54,10 @@ class BroadcasterSettings:
             max_pending_events=env.integer("BROADCASTER_MAX_PENDING_EVENTS", 10_000, minimum=1),
             stream_block_ms=env.integer("BROADCASTER_STREAM_BLOCK_MS", 2000, minimum=1),
             stream_batch=env.integer("BROADCASTER_STREAM_BATCH", 500, minimum=1),
+            max_connections=env.integer("BROADCASTER_MAX_CONNECTIONS", 10_000, minimum=1),
+            max_connections_per_subject=env.integer(
+                "BROADCASTER_MAX_CONNECTIONS_PER_SUBJECT", 20, minimum=1
+            ),
+            max_concurrent_replays=env.integer("BROADCASTER_MAX_CONCURRENT_REPLAYS", 32, minimum=1),
             tokens=token_settings(env, production=common.is_production),
         )

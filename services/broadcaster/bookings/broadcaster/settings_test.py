@@ -14,6 +14,27 @@ def test_defaults_listen_on_localhost_3001_with_five_second_auth() -> None:
     assert settings.common.redis_url == "redis://localhost:6379/0"
 
 
+def test_connection_limits_default_to_10000_total_20_per_subject_and_32_replays() -> None:
+    settings = BroadcasterSettings.from_env(Env({}))
+    assert settings.max_connections == 10_000
+    assert settings.max_connections_per_subject == 20
+    assert settings.max_concurrent_replays == 32
+
+
+def test_connection_limits_come_from_the_environment() -> None:
+    env = {
+        "BROADCASTER_MAX_CONNECTIONS": "500",
+        "BROADCASTER_MAX_CONNECTIONS_PER_SUBJECT": "3",
+        "BROADCASTER_MAX_CONCURRENT_REPLAYS": "4",
+    }
+    settings = BroadcasterSettings.from_env(Env(env))
+    assert (
+        settings.max_connections,
+        settings.max_connections_per_subject,
+        settings.max_concurrent_replays,
+    ) == (500, 3, 4)
+
+
 def test_values_come_from_the_environment() -> None:
     settings = BroadcasterSettings.from_env(
         Env({"HOST": "10.1.2.3", "PORT": "9000", "BROADCASTER_MAX_BUFFER_BYTES": "65536"})
@@ -43,6 +64,10 @@ def test_production_refuses_to_start_without_a_secret() -> None:
         ("PORT", "70000"),
         ("BROADCASTER_AUTH_TIMEOUT_SECONDS", "soon"),
         ("BROADCASTER_MAX_BUFFER_BYTES", "10"),
+        ("BROADCASTER_MAX_CONNECTIONS", "0"),
+        ("BROADCASTER_MAX_CONNECTIONS", "many"),
+        ("BROADCASTER_MAX_CONNECTIONS_PER_SUBJECT", "-1"),
+        ("BROADCASTER_MAX_CONCURRENT_REPLAYS", "1.5"),
     ],
 )
 def test_bad_value_names_its_variable(name: str, value: str) -> None:
