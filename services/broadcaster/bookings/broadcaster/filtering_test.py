@@ -36,7 +36,7 @@ async def test_frames_carry_channel_id_time_and_booking_data(
         await wire.registered(broadcaster, 1)
         entry_id = await publish("prov-a", event="booking.reminder", title="Check-up")
         frame = await wire.frame(ws)
-    assert list(frame) == ["event", "id", "occurredAt", "data"]
+    assert list(frame) == ["event", "id", "eventId", "occurredAt", "data"]
     assert frame["event"] == "booking.reminder"
     assert frame["id"] == entry_id
     assert frame["occurredAt"].endswith("Z")

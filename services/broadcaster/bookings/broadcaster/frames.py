@@ -2,7 +2,9 @@
 connection it goes to, plus the `resync` frame for listeners whose history was trimmed away.
 
 The envelope's `data` is passed through as raw JSON (never re-encoded), so fields a newer
-publisher adds reach listeners unchanged; only `data.providerId` is read, for filtering.
+publisher adds reach listeners unchanged; only `data.providerId` is read, for filtering. Each
+frame carries the event's `eventId`, the same on every redelivery (listeners deduplicate on it),
+and `id`, the stream position to resume from.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ RESYNC = "resync"
 
 
 class _Envelope(msgspec.Struct, rename="camel"):
+    id: str | None = None  # the event's id, as `eventId` is (older envelopes have only `id`)
     occurred_at: str | None = None
     data: msgspec.Raw = msgspec.Raw(b"null")
 
@@ -27,9 +30,10 @@ class _Owner(msgspec.Struct, rename="camel"):
     provider_id: str | None = None
 
 
-class _Frame(msgspec.Struct, rename="camel"):
+class _Frame(msgspec.Struct, rename="camel", omit_defaults=True, kw_only=True):
     event: str
     id: str
+    event_id: str | None = None  # absent from a resync frame, which is no event
     occurred_at: str | None
     data: msgspec.Raw
 
@@ -68,7 +72,11 @@ def outgoing(entry: StreamEntry) -> Outgoing:
     except msgspec.ValidationError:
         owner = _Owner()  # not a booking: no owner, so only unfiltered listeners get it
     frame = _Frame(
-        event=entry.event, id=entry.id, occurred_at=envelope.occurred_at, data=envelope.data
+        event=entry.event,
+        id=entry.id,
+        occurred_at=envelope.occurred_at,
+        data=envelope.data,
+        event_id=entry.event_id or envelope.id,
     )
     return Outgoing(
         key=parse_stream_id(entry.id),

@@ -20,12 +20,21 @@ def test_frame_has_channel_entry_id_time_and_data_passed_through() -> None:
     assert frame == {
         "event": "booking.created",
         "id": "1700000000123-4",
+        "eventId": "e1",
         "occurredAt": "2030-01-01T09:00:00Z",
         "data": {"bookingId": "b1", "providerId": "prov-a", "title": "T", "future": {"x": [1, 2]}},
     }
     assert event.provider_id == "prov-a"
     assert event.key == (1700000000123, 4)
     assert event.published_at == pytest.approx(1700000000.123)
+
+
+def test_the_event_id_comes_from_the_stream_entry_and_survives_redelivery() -> None:
+    first = outgoing(StreamEntry(id="5-0", event="booking.created", data=ENVELOPE, event_id="e1"))
+    again = outgoing(StreamEntry(id="9-0", event="booking.created", data=ENVELOPE, event_id="e1"))
+    frames = [msgspec.json.decode(e.payload) for e in (first, again)]
+    assert [f["eventId"] for f in frames] == ["e1", "e1"]
+    assert [f["id"] for f in frames] == ["5-0", "9-0"]
 
 
 def test_channel_comes_from_the_entry_not_the_envelope() -> None:

@@ -11,6 +11,7 @@ from bookings.broadcaster.settings import BroadcasterSettings
 from bookings.runtime.entrypoint import run
 from bookings.runtime.env import Env
 from bookings.runtime.logs import configure_logging
+from bookings.runtime.tokens import warn_about_open_audience
 
 SERVICE = "broadcaster"
 
@@ -27,6 +28,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def serve() -> int:
     settings = BroadcasterSettings.from_env(Env())
     configure_logging(settings.common.log_level, settings.common.log_format, service=SERVICE)
+    warn_about_open_audience(settings.tokens, production=settings.common.is_production)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         runner.run(serve_until_terminated(settings))
     return 0
