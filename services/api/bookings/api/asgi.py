@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from litestar import Litestar
 
 from bookings.api.app import create_app
@@ -12,4 +14,9 @@ from bookings.runtime.logs import configure_logging
 def app_from_env() -> Litestar:
     settings = ApiSettings.from_env()
     configure_logging(settings.common.log_level, settings.common.log_format, service="api")
-    return create_app(settings)
+    app = create_app(settings)
+    # Everything built so far (modules, the app, its schemas) lives as long as the process:
+    # move it out of the cyclic collector's sight, so that its full collections, which would
+    # otherwise walk all of it, stop showing up as tail latency under load.
+    gc.freeze()
+    return app
