@@ -136,7 +136,7 @@ def print_welcome(settings: StackSettings) -> None:
         f"  WebSocket    {ws}",
         "  get a token  " + login,
         "  book         " + create,
-        f'  watch        python3 -m websockets "{ws}?token=$TOKEN"',
+        f'  watch        ./pants run infra:watch -- --token "$TOKEN" --url {ws}',
         "  Ctrl-C stops everything",
     ):
         say(line)
