@@ -177,6 +177,8 @@ def main() -> int:
                 "LOG_LEVEL": "WARNING",
                 "METRICS_PORT": "0",
                 "OUTBOX_POLL_INTERVAL_SECONDS": "0.5",
+                # The stream must keep every event of the run, to be checked at the end.
+                "EVENT_STREAM_MAX_LENGTH": "100000000",
             }
             port = free_port()
             api_env = {**env, "HOST": "127.0.0.1", "PORT": str(port), "API_WORKERS": "1"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
@@ -11,6 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import create_engine, func, insert, select
 
 from bookings.api.conftest import SlotFactory, TokenFactory
+from bookings.persistence.idempotency import IN_FLIGHT_WAIT
 from bookings.persistence.tables import bookings, idempotency_keys
 from bookings.persistence.urls import sqlalchemy_url
 
@@ -72,11 +74,11 @@ def test_keys_belong_to_their_principal(
 def test_a_request_still_in_flight_with_the_key_is_a_409(
     client: Client, auth: TokenFactory, slot: SlotFactory, provider_id: str, postgres_url: str
 ) -> None:
-    # The state a concurrent first request leaves while it runs: claimed, no response yet.
+    # A first request with the key, still in its transaction: claimed, not committed.
     engine = create_engine(sqlalchemy_url(postgres_url))
     try:
-        with engine.begin() as connection:
-            connection.execute(
+        with engine.begin() as first:
+            first.execute(
                 insert(idempotency_keys).values(
                     principal=provider_id,
                     key="busy",
@@ -86,11 +88,15 @@ def test_a_request_still_in_flight_with_the_key_is_a_409(
                     created_at=datetime.now(UTC),
                 )
             )
+            headers = {**auth(provider_id), "Idempotency-Key": "busy"}
+            began = time.monotonic()
+            response = client.post("/bookings", json={"title": "T", **slot(340)}, headers=headers)
+            waited = time.monotonic() - began
+            first.rollback()
     finally:
         engine.dispose()
-    headers = {**auth(provider_id), "Idempotency-Key": "busy"}
-    response = client.post("/bookings", json={"title": "T", **slot(340)}, headers=headers)
     assert response.status_code == 409
+    assert waited >= IN_FLIGHT_WAIT.total_seconds() * 0.9  # it waited for the first to finish
 
 
 def test_a_conflict_is_replayed_as_a_conflict(
