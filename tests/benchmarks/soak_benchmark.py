@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import msgspec
@@ -267,8 +267,7 @@ def soak(
 def restart_redis(redis_url: str) -> subprocess.Popen[bytes]:
     """Shuts the server down (its append-only file kept) and starts it again on its port."""
     client = redis.Redis.from_url(redis_url)
-    info = client.config_get("dir")
-    root = Path(info["dir"])
+    root = Path(str(client.config_get("dir")["dir"]))
     port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
     with contextlib.suppress(redis.ConnectionError):  # the server hangs up as it goes
         client.shutdown(save=False)
@@ -327,7 +326,8 @@ def check_delivery(engine: Any, client: redis.Redis) -> dict[str, Any]:
         }
     delivered: list[str] = []
     unreadable = 0
-    for entry_id, fields in client.xrange(STREAM_KEY):
+    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], client.xrange(STREAM_KEY))
+    for entry_id, fields in entries:
         try:
             entry = entry_from_redis(entry_id, fields)
         except KeyError:
