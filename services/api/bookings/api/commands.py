@@ -82,10 +82,7 @@ class BookingCommands:
 
     async def cancel(self, command: CancelBooking, keyed: Keyed | None) -> Answer:
         async def apply(connection: AsyncConnection[Any]) -> Booking:
-            loaded = await writes.load_booking(
-                connection, command.booking_id, command.actor.visible_provider
-            )
-            loaded_version = 0 if loaded is None else loaded.version
+            loaded, loaded_version = await _load(connection, command)
             booking = decisions.cancel(command, loaded, self._context)
             await writes.save_booking(connection, booking, loaded_version)
             return booking
@@ -94,10 +91,7 @@ class BookingCommands:
 
     async def change(self, command: ChangeBooking, keyed: Keyed | None) -> Answer:
         async def apply(connection: AsyncConnection[Any]) -> Booking:
-            loaded = await writes.load_booking(
-                connection, command.booking_id, command.actor.visible_provider
-            )
-            loaded_version = 0 if loaded is None else loaded.version
+            loaded, loaded_version = await _load(connection, command)
             booking, changed = decisions.change(command, loaded, self._context)
             if changed:
                 await writes.save_booking(connection, booking, loaded_version)
@@ -166,6 +160,16 @@ class BookingCommands:
                 StoredResponse(spec.status, body),
                 now=self._context.clock(),
             )
+
+
+async def _load(
+    connection: AsyncConnection[Any], command: CancelBooking | ChangeBooking
+) -> tuple[Booking | None, int]:
+    """The booking a command acts on, if its actor may see it, and the version to save on."""
+    loaded = await writes.load_booking(
+        connection, command.booking_id, command.actor.visible_provider
+    )
+    return loaded, 0 if loaded is None else loaded.version
 
 
 # Refusals about the key itself: the key stays with the request that first used it.
