@@ -43,6 +43,7 @@ def test_every_api_variable_is_read() -> None:
         JWT_TTL_SECONDS="60",
         JWT_ISSUER="bookings",
         JWT_AUDIENCE="apps",
+        IDEMPOTENCY_KEY_TTL_SECONDS="90",
     )
     assert (parsed.host, parsed.port, parsed.workers, parsed.database_pool_size) == (
         "0.0.0.0",  # noqa: S104
@@ -55,6 +56,8 @@ def test_every_api_variable_is_read() -> None:
     assert parsed.rate_limits.reads_per_minute == 3
     assert parsed.tokens.ttl == timedelta(seconds=60)
     assert (parsed.tokens.issuer, parsed.tokens.audience) == ("bookings", "apps")
+    # The same setting the worker sweeps keys with (bookings.runtime.settings).
+    assert parsed.common.idempotency_key_ttl == timedelta(seconds=90)
 
 
 def test_production_turns_off_login_and_cors() -> None:
