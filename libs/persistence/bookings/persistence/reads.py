@@ -15,8 +15,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import args_row
 
 from bookings.domain.ports import BookingListQuery, Found
-from bookings.persistence import statements
-from bookings.persistence.rows import BOOKING_COLUMNS, list_statement
+from bookings.persistence.rows import BOOKING_COLUMNS, booking_statement, list_statement
 
 T = TypeVar("T")
 RowMaker = Callable[..., T]
@@ -25,11 +24,9 @@ RowMaker = Callable[..., T]
 async def fetch_booking(
     connection: AsyncConnection[Any], booking_id: UUID, provider_id: str | None, row: RowMaker[T]
 ) -> T | None:
-    params: dict[str, Any] = {"booking_id": booking_id}
-    if provider_id is not None:
-        params["provider_id"] = provider_id
+    sql, params = booking_statement(booking_id, provider_id)
     cursor = connection.cursor(row_factory=args_row(row))
-    await cursor.execute(statements.BOOKING[provider_id is not None], params)
+    await cursor.execute(sql, params)
     return await cursor.fetchone()
 
 

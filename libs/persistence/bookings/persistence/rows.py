@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -93,6 +94,15 @@ def booking_from_row(row: Sequence[Any]) -> Booking:
         created_at=created_at.astimezone(UTC),
         updated_at=updated_at.astimezone(UTC),
     )
+
+
+def booking_statement(booking_id: UUID, provider_id: str | None) -> tuple[str, dict[str, Any]]:
+    """The statement of `statements.BOOKING` that loads one booking, and its parameters;
+    `provider_id` narrows the lookup to that provider's bookings (None: any provider's)."""
+    params: dict[str, Any] = {"booking_id": booking_id}
+    if provider_id is not None:
+        params["provider_id"] = provider_id
+    return statements.BOOKING[provider_id is not None], params
 
 
 def list_statement(query: BookingListQuery) -> tuple[str, dict[str, Any]]:

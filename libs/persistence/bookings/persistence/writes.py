@@ -18,7 +18,12 @@ from psycopg import AsyncConnection
 from bookings.domain.errors import StaleBooking
 from bookings.domain.model import Booking
 from bookings.persistence import statements
-from bookings.persistence.rows import add_values, booking_from_row, save_values
+from bookings.persistence.rows import (
+    add_values,
+    booking_from_row,
+    booking_statement,
+    save_values,
+)
 
 
 async def add_booking(connection: AsyncConnection[Any], booking: Booking) -> None:
@@ -29,10 +34,7 @@ async def load_booking(
     connection: AsyncConnection[Any], booking_id: UUID, provider_id: str | None
 ) -> Booking | None:
     """The booking, as the aggregate; `provider_id` narrows the lookup as in `reads`."""
-    params: dict[str, Any] = {"booking_id": booking_id}
-    if provider_id is not None:
-        params["provider_id"] = provider_id
-    cursor = await connection.execute(statements.BOOKING[provider_id is not None], params)
+    cursor = await connection.execute(*booking_statement(booking_id, provider_id))
     row = await cursor.fetchone()
     return None if row is None else booking_from_row(row)
 
