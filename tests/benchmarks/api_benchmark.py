@@ -31,8 +31,8 @@ from benchmarks.datastores import migrated_database
 from sqlalchemy import create_engine, text
 
 from bookings.persistence.urls import sqlalchemy_url
-from bookings.testing.processes import free_port, stop_process, wait_until_ok
-from bookings.testing.redis import throwaway_redis
+from bookings.servers.processes import free_port, stop_process, wait_until_ok
+from bookings.servers.redis import throwaway_redis
 
 CONNECTIONS = 50
 SEEDED_BOOKINGS = 5_000

@@ -38,8 +38,8 @@ import jwt
 import redis
 
 from bookings.events.stream import STREAM_KEY, entry_fields
-from bookings.testing.processes import free_port, stop_process, wait_until_ok
-from bookings.testing.redis import throwaway_redis
+from bookings.servers.processes import free_port, stop_process, wait_until_ok
+from bookings.servers.redis import throwaway_redis
 
 SECRET = "benchmark-secret-that-is-long-enough-for-hs256"  # noqa: S105 (throwaway servers)
 PEX = Path("dist/services.broadcaster/broadcaster.pex")
@@ -250,12 +250,15 @@ def _publish(client: redis.Redis, rate: float, duration_s: float, pid: int) -> t
         delay = start + n / rate - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        payload = (
-            b'{"id":"%d","event":"booking.created","occurredAt":"2030-01-01T00:00:00Z",'
-            b'"data":{"providerId":"bench","title":"Benchmark booking","sentAt":%.6f}}'
-            % (n, time.time())
+        data = b'{"providerId":"bench","title":"Benchmark booking","sentAt":%.6f}' % time.time()
+        fields = entry_fields(
+            "booking.created",
+            data,
+            event_id=str(n),
+            occurred_at="2030-01-01T00:00:00Z",
+            provider_id="bench",
         )
-        client.xadd(STREAM_KEY, entry_fields("booking.created", payload))  # type: ignore[arg-type]
+        client.xadd(STREAM_KEY, fields)  # type: ignore[arg-type]
         rss_peak = max(rss_peak, _rss_mib(pid))
     return total, rss_peak
 

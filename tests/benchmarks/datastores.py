@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from bookings.migrations.config import upgrade
-from bookings.testing.postgres import (
+from bookings.servers.postgres import (
     create_database,
     database_url,
     throwaway_postgres,

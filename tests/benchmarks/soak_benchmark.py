@@ -44,8 +44,8 @@ from sqlalchemy import create_engine, text
 
 from bookings.events.stream import STREAM_KEY, entry_from_redis
 from bookings.persistence.urls import sqlalchemy_url
-from bookings.testing.processes import free_port, stop_process, wait_until_ok
-from bookings.testing.redis import find_redis_server, start_redis
+from bookings.servers.processes import free_port, stop_process, wait_until_ok
+from bookings.servers.redis import find_redis_server, start_redis
 
 API_PEX = Path("dist/services.api/api.pex")
 WORKER_PEX = Path("dist/services.worker/worker.pex")

@@ -49,7 +49,7 @@ from bookings.domain.model import Booking
 from bookings.persistence.database import Database
 from bookings.persistence.rows import event_values
 from bookings.persistence.tables import bookings, outbox
-from bookings.testing.redis import throwaway_redis
+from bookings.servers.redis import throwaway_redis
 from bookings.worker.heartbeat import heartbeat_key
 from bookings.worker.roles import Role
 
@@ -175,9 +175,7 @@ def bench_reminders(
             )
         ).all()
         reminded = connection.execute(
-            sa.select(outbox.c.payload["data"]["bookingId"].astext).where(
-                outbox.c.event_type == "booking.reminder"
-            )
+            sa.select(outbox.c.booking_id).where(outbox.c.event_type == "booking.reminder")
         ).scalars()
         sends = Counter(reminded)
     db.close()

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bookings.testing import processes
+from bookings.servers import processes
 
 # Where `./pants package` writes each binary (and where Pants puts them in a test's sandbox).
 API_PEX = Path("services.api/api.pex")

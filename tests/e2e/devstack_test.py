@@ -18,16 +18,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bookings.testing.processes import free_port
+from bookings.servers.processes import free_port
 
 UP_PEX = Path("infra/up.pex")
 READY_LINE = "the bookings platform is up"
+# A bound on each request, not an expectation: a loaded machine may answer slowly.
+REQUEST_TIMEOUT_S = 30.0
 
 
 def descendants(pid: int) -> set[int]:
+    """The processes below `pid`, read from /proc while they may be starting and exiting."""
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = (task / "children").read_text().split()
+        try:
+            children = (task / "children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):  # the thread or process has ended
+            continue
         for child in map(int, children):
             found |= {child, *descendants(child)}
     return found
@@ -36,10 +42,9 @@ def descendants(pid: int) -> set[int]:
 def is_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        return "State:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except (FileNotFoundError, ProcessLookupError):
         return False
-    status = Path(f"/proc/{pid}/status")
-    return status.exists() and "State:\tZ" not in status.read_text()
 
 
 class Stack:
@@ -53,7 +58,8 @@ class Stack:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -72,6 +78,12 @@ class Stack:
                     break
         raise AssertionError(f"no {text!r} line; output:\n{''.join(self.output)[-4000:]}")
 
+    def wait(self, timeout: float) -> int:
+        """The exit status, once the stack has exited and every line it wrote has been read."""
+        status = self.process.wait(timeout=timeout)
+        self._reader.join(timeout=timeout)
+        return status
+
 
 @pytest.fixture
 def stack_env() -> Iterator[dict[str, str]]:
@@ -85,6 +97,7 @@ def stack_env() -> Iterator[dict[str, str]]:
         "REDIS_URL": f"redis://localhost:{free_port()}/0",
         "API_PORT": str(free_port()),
         "BROADCASTER_PORT": str(free_port()),
+        "WORKER_METRICS_PORT": str(free_port()),
         "REMINDER_LEAD_SECONDS": "600",
     }
     shutil.rmtree(data_dir, ignore_errors=True)
@@ -98,7 +111,11 @@ def test_up_runs_the_platform_and_ctrl_c_leaves_nothing_running(stack_env: dict[
         assert len(started) >= 5  # postgres, redis, api, broadcaster, worker (and their children)
 
         api = f"http://127.0.0.1:{stack_env['API_PORT']}"
-        login = httpx.post(f"{api}/auth/login", json={"sub": "p-1", "roles": ["provider"]})
+        login = httpx.post(
+            f"{api}/auth/login",
+            json={"sub": "p-1", "roles": ["provider"]},
+            timeout=REQUEST_TIMEOUT_S,
+        )
         token = login.json()["accessToken"]
         start = time.time() + 3600
         response = httpx.post(
@@ -109,23 +126,29 @@ def test_up_runs_the_platform_and_ctrl_c_leaves_nothing_running(stack_env: dict[
                 "startTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start)),
                 "endTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + 1800)),
             },
+            timeout=REQUEST_TIMEOUT_S,
         )
         assert response.status_code == 201, response.text
 
         stack.process.send_signal(signal.SIGINT)
-        assert stack.process.wait(timeout=60) == 0, "".join(stack.output)[-4000:]
+        assert stack.wait(timeout=60) == 0, "".join(stack.output)[-4000:]
         assert [pid for pid in started if is_alive(pid)] == []
     finally:
         if stack.process.poll() is None:
             stack.process.kill()
 
 
-def test_a_port_in_use_is_one_clear_line(stack_env: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    ("variable", "what"), [("API_PORT", "API"), ("WORKER_METRICS_PORT", "worker metrics")]
+)
+def test_a_port_in_use_is_one_clear_line(
+    stack_env: dict[str, str], variable: str, what: str
+) -> None:
     with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", int(stack_env["API_PORT"])))
+        squatter.bind(("127.0.0.1", int(stack_env[variable])))
         squatter.listen()
         stack = Stack(stack_env)
-        assert stack.process.wait(timeout=60) == 1
+        assert stack.wait(timeout=60) == 1
     errors = [line for line in stack.output if "error:" in line]
     assert len(errors) == 1
-    assert f"port {stack_env['API_PORT']} (API) is in use" in errors[0]
+    assert f"port {stack_env[variable]} ({what}) is in use" in errors[0]

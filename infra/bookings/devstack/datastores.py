@@ -10,18 +10,18 @@ import psycopg
 from psycopg import sql
 
 from bookings.devstack.ports import require_free
-from bookings.testing.postgres import (
+from bookings.servers.postgres import (
     PostgresBinaries,
     PostgresServer,
     PostgresStartError,
     initialize_cluster,
 )
-from bookings.testing.postgres import log_tail as postgres_log_tail
-from bookings.testing.postgres import start_postgres
-from bookings.testing.processes import RunAs
-from bookings.testing.redis import RedisServer, RedisStartError, find_redis_server
-from bookings.testing.redis import log_tail as redis_log_tail
-from bookings.testing.redis import start_redis
+from bookings.servers.postgres import log_tail as postgres_log_tail
+from bookings.servers.postgres import start_postgres
+from bookings.servers.processes import RunAs
+from bookings.servers.redis import RedisServer, RedisStartError, find_redis_server
+from bookings.servers.redis import log_tail as redis_log_tail
+from bookings.servers.redis import start_redis
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
-from bookings.testing.processes import stop_process
+from bookings.servers.processes import answers_ok, stop_process
 
 _COLOURS = {"api": "36", "broadcaster": "35", "worker": "33", "stack": "32"}
 
@@ -20,6 +20,8 @@ class ServiceSpec:
     name: str
     module: str  # run as `python -m MODULE`
     env: Mapping[str, str] = field(default_factory=dict)
+    # Answers 200 once the service is ready; without one, `python -m MODULE health` exits 0 then.
+    ready_url: str | None = None
 
 
 def prefix(name: str) -> str:
@@ -39,9 +41,11 @@ class RunningService:
 
     def __init__(self, spec: ServiceSpec, base_env: Mapping[str, str]) -> None:
         self.name = spec.name
+        self._spec = spec
+        self._env = {**base_env, **spec.env, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
             [sys.executable, "-m", spec.module],
-            env={**base_env, **spec.env, "PYTHONUNBUFFERED": "1"},
+            env=self._env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -62,6 +66,20 @@ class RunningService:
     @property
     def exited(self) -> bool:
         return self.process.poll() is not None
+
+    def is_ready(self) -> bool:
+        """Asks the service: its ready URL, or else its `health` command."""
+        if self._spec.ready_url is not None:
+            return answers_ok(self._spec.ready_url)
+        health = subprocess.run(
+            [sys.executable, "-m", self._spec.module, "health"],
+            env=self._env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        return health.returncode == 0
 
     def stop(self) -> None:
         stop_process(self.process)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bookings.devstack.services import ServiceSpec
 from bookings.runtime.env import Env
-from bookings.runtime.settings import DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL
+from bookings.runtime.settings import DEFAULT_REDIS_URL, database_url
 
 
 @dataclass(frozen=True)
@@ -20,18 +20,20 @@ class StackSettings:
     # One API worker per core (see services/api/README.md, "Sizing").
     api_workers: int
     broadcaster_port: int
+    worker_metrics_port: int
 
     @classmethod
     def from_env(cls, env: Env) -> StackSettings:
         return cls(
             data_dir=Path(env.get("BOOKINGS_DATA_DIR", ".local")).resolve(),
-            database_url=env.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            database_url=database_url(env),
             redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
             api_port=env.integer("API_PORT", 3000, minimum=1, maximum=65535),
             api_workers=env.integer(
                 "API_WORKERS", len(os.sched_getaffinity(0)), minimum=1, maximum=64
             ),
             broadcaster_port=env.integer("BROADCASTER_PORT", 3001, minimum=1, maximum=65535),
+            worker_metrics_port=env.integer("WORKER_METRICS_PORT", 9102, minimum=1, maximum=65535),
         )
 
     @property
@@ -48,9 +50,15 @@ class StackSettings:
                 "api",
                 "bookings.api.main",
                 {"PORT": str(self.api_port), "API_WORKERS": str(self.api_workers)},
+                ready_url=f"{self.api_url}/health/ready",
             ),
             ServiceSpec(
-                "broadcaster", "bookings.broadcaster.main", {"PORT": str(self.broadcaster_port)}
+                "broadcaster",
+                "bookings.broadcaster.main",
+                {"PORT": str(self.broadcaster_port)},
+                ready_url=f"{self.broadcaster_url}/health/ready",
             ),
-            ServiceSpec("worker", "bookings.worker"),
+            ServiceSpec(
+                "worker", "bookings.worker", {"METRICS_PORT": str(self.worker_metrics_port)}
+            ),
         )

@@ -23,9 +23,9 @@ from bookings.devstack.services import RunningService, say
 from bookings.devstack.settings import StackSettings
 from bookings.migrations.config import upgrade
 from bookings.runtime.env import ConfigError, Env
-from bookings.testing.postgres import PostgresStartError, stop_postgres
-from bookings.testing.processes import MissingBinaryError, answers_ok, stop_process
-from bookings.testing.redis import RedisStartError
+from bookings.servers.postgres import PostgresStartError, stop_postgres
+from bookings.servers.processes import MissingBinaryError, stop_process
+from bookings.servers.redis import RedisStartError
 
 READY_TIMEOUT_S = 90.0
 
@@ -71,7 +71,11 @@ def start_stack(
     stack: ExitStack, settings: StackSettings, stop: threading.Event
 ) -> list[RunningService]:
     """Starts everything; `stack` stops it all again, in reverse order, when it closes."""
-    for port, name in ((settings.api_port, "API"), (settings.broadcaster_port, "broadcaster")):
+    for port, name in (
+        (settings.api_port, "API"),
+        (settings.broadcaster_port, "broadcaster"),
+        (settings.worker_metrics_port, "worker metrics"),
+    ):
         require_free(port, what=name, override="stop the other copy of the stack")
 
     if is_local(settings.database_url):
@@ -97,22 +101,21 @@ def start_stack(
         service = RunningService(spec, base_env)
         stack.callback(service.stop)
         services.append(service)
-    wait_until_ready(services, [settings.api_url, settings.broadcaster_url], stop)
+    wait_until_ready(services, stop)
     return services
 
 
-def wait_until_ready(
-    services: list[RunningService], base_urls: list[str], stop: threading.Event
-) -> None:
-    """Returns when every service answers ready, or at once when Ctrl-C asks to stop."""
-    pending = {f"{url}/health/ready" for url in base_urls}
+def wait_until_ready(services: list[RunningService], stop: threading.Event) -> None:
+    """Returns when every service says it is ready, or at once when Ctrl-C asks to stop."""
+    pending = list(services)
     deadline = time.monotonic() + READY_TIMEOUT_S
     while pending and not stop.is_set():
         if any(s.exited for s in services):
             raise StackFailed("a service stopped while starting (see its lines above)")
         if time.monotonic() > deadline:
-            raise StackFailed(f"not ready after {READY_TIMEOUT_S:.0f} s: {', '.join(pending)}")
-        pending = {url for url in pending if not answers_ok(url)}
+            names = ", ".join(s.name for s in pending)
+            raise StackFailed(f"not ready after {READY_TIMEOUT_S:.0f} s: {names}")
+        pending = [s for s in pending if not s.is_ready()]
         time.sleep(0.2)
 
 

@@ -8,7 +8,7 @@ from alembic.config import CommandLine
 from sqlalchemy.exc import OperationalError
 
 from bookings.migrations.config import alembic_config
-from bookings.persistence.urls import InvalidDatabaseUrl
+from bookings.runtime.env import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,8 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     options = command_line.parser.parse_args(args or ["upgrade", "head"])
     try:
         command_line.run_cmd(alembic_config(), options)
-    except InvalidDatabaseUrl as error:
-        sys.stderr.write(f"migrate: DATABASE_URL is invalid: {error}\n")
+    except ConfigError as error:
+        sys.stderr.write(f"migrate: {error.variable} is invalid: {error.problem}\n")
         return 2
     except OperationalError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)

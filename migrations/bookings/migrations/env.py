@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import os
-
 from alembic import context
 from sqlalchemy import create_engine, pool
 
 from bookings.persistence.tables import metadata
 from bookings.persistence.urls import sqlalchemy_url
+from bookings.runtime.env import Env
+from bookings.runtime.settings import database_url
 
-DEFAULT_DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/bookings"
 
-
-def database_url() -> str:
+def engine_url() -> str:
+    """The URL a caller passed (`config.upgrade`), else DATABASE_URL, for SQLAlchemy."""
     given = context.config.attributes.get("database_url")
-    return sqlalchemy_url(given or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    return sqlalchemy_url(given or database_url(Env()))
 
 
 def run_offline() -> None:
-    context.configure(url=database_url(), target_metadata=metadata, literal_binds=True)
+    context.configure(url=engine_url(), target_metadata=metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_online() -> None:
-    engine = create_engine(database_url(), poolclass=pool.NullPool)
+    engine = create_engine(engine_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, compare_type=True)
         with context.begin_transaction():

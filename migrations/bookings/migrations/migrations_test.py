@@ -1,4 +1,6 @@
+import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +13,7 @@ from bookings.migrations.cli import main
 from bookings.migrations.config import alembic_config
 from bookings.persistence.tables import metadata
 from bookings.persistence.urls import sqlalchemy_url
-from bookings.testing.postgres import (
+from bookings.servers.postgres import (
     create_database,
     database_url,
     drop_database,
@@ -81,3 +83,48 @@ def test_cli_reports_a_bad_database_url_in_one_line(
     error = capsys.readouterr().err
     assert error.startswith("migrate: DATABASE_URL is invalid")
     assert error.count("\n") == 1
+
+
+def test_outbox_rows_written_before_0003_keep_their_event(empty_database: str) -> None:
+    config = alembic_config(empty_database)
+    command.upgrade(config, "0002")
+    data = {
+        "bookingId": "0b7d5e0e-1a52-4f5e-9a41-6b5f0a1c2d3e",
+        "id": "0b7d5e0e-1a52-4f5e-9a41-6b5f0a1c2d3e",
+        "providerId": "prov-a",
+        "title": "Call",
+        "version": 2,
+        "reminderDueAt": "2030-01-02T08:50:00Z",
+    }
+    envelope = {
+        "id": "6f1c1a52-47a5-4c39-9d2b-0ab3c1f4a001",
+        "eventId": "6f1c1a52-47a5-4c39-9d2b-0ab3c1f4a001",
+        "event": "booking.rescheduled",
+        "occurredAt": "2030-01-01T09:00:00Z",
+        "data": data,
+    }
+    older = {**envelope, "data": {k: v for k, v in data.items() if k != "version"}}
+    engine = sa.create_engine(sqlalchemy_url(empty_database))
+    insert = sa.text(
+        "INSERT INTO outbox (event_id, event_type, payload, created_at)"
+        " VALUES (gen_random_uuid(), 'booking.rescheduled', CAST(:payload AS jsonb), now())"
+    )
+    try:
+        with engine.begin() as connection:
+            for payload in (envelope, older):
+                connection.execute(insert, {"payload": json.dumps(payload)})
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT booking_id::text, provider_id, version, reminder_due_at, data"
+                    " FROM outbox ORDER BY id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    moved, without_version = rows
+    assert moved[:3] == (data["bookingId"], "prov-a", 2)
+    assert moved.reminder_due_at == datetime(2030, 1, 2, 8, 50, tzinfo=UTC)
+    assert json.loads(moved.data) == data
+    assert without_version.version == 0

@@ -1,4 +1,7 @@
-"""Authentication for the bookings platform: HS256 access tokens, principals and roles."""
+"""Authentication for the bookings platform: HS256 access tokens, principals and roles.
+
+The token settings the services read from env vars are in `bookings.auth.settings`.
+"""
 
 from bookings.auth.errors import AuthError, ExpiredToken, InvalidToken, MissingToken
 from bookings.auth.headers import bearer_token

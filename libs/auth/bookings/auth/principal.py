@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -13,6 +14,9 @@ class Role(StrEnum):
 
     PROVIDER = "provider"
     ADMIN = "admin"
+
+
+_ROLE_NAMES = frozenset(role.value for role in Role)
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,12 @@ class Principal:
         # equality and hashing do not depend on how the caller built it.
         object.__setattr__(self, "roles", frozenset(Role(role) for role in self.roles))
 
+    @classmethod
+    def with_known_roles(cls, sub: str, role_names: Iterable[str]) -> Principal:
+        """The principal of `sub` holding the roles among `role_names` that this platform knows;
+        the others (roles of other systems, other spellings) are dropped, so it may hold none."""
+        return cls(sub, frozenset(Role(name) for name in role_names if name in _ROLE_NAMES))
+
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
@@ -37,9 +47,6 @@ class Principal:
     @property
     def is_provider(self) -> bool:
         return Role.PROVIDER in self.roles
-
-    def has_role(self, role: Role) -> bool:
-        return role in self.roles
 
     def has_any_role(self, *roles: Role) -> bool:
         """True when the principal holds at least one of `roles` (so False for none given)."""

@@ -39,11 +39,11 @@ def test_is_admin_and_is_provider_follow_the_roles() -> None:
     assert (provider.is_admin, provider.is_provider) == (False, True)
 
 
-def test_has_role_is_true_only_for_held_roles() -> None:
+def test_has_any_role_of_one_role_is_true_only_for_a_held_role() -> None:
     provider = Principal("p-1", frozenset({Role.PROVIDER}))
 
-    assert provider.has_role(Role.PROVIDER)
-    assert not provider.has_role(Role.ADMIN)
+    assert provider.has_any_role(Role.PROVIDER)
+    assert not provider.has_any_role(Role.ADMIN)
 
 
 def test_has_any_role_needs_one_match_and_is_false_when_no_role_is_asked_for() -> None:
@@ -63,6 +63,13 @@ def test_a_principal_needs_a_sub_that_can_be_stored(sub: object) -> None:
 def test_an_unknown_role_is_refused_when_building_a_principal() -> None:
     with pytest.raises(ValueError, match="superuser"):
         Principal("p-1", frozenset({"superuser"}))  # type: ignore[arg-type]
+
+
+def test_with_known_roles_drops_the_roles_this_platform_does_not_know() -> None:
+    principal = Principal.with_known_roles("p-1", ["superuser", "provider", "Admin", "provider"])
+
+    assert principal == Principal("p-1", frozenset({Role.PROVIDER}))
+    assert Principal.with_known_roles("p-1", ["owner"]).roles == frozenset()
 
 
 def test_principals_are_immutable_and_hashable() -> None:

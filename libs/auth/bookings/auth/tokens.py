@@ -14,7 +14,7 @@ from typing import Any, Final
 import jwt
 
 from bookings.auth.errors import ExpiredToken, InvalidToken
-from bookings.auth.principal import Principal, Role
+from bookings.auth.principal import Principal
 from bookings.auth.subjects import subject_problem
 
 ALGORITHM: Final = "HS256"
@@ -91,7 +91,7 @@ def verify_token(token: str, settings: TokenSettings, *, now: datetime | None = 
     at = datetime.now(UTC) if now is None else _aware(now)
     claims = _decode(token, settings)
     _check_times(claims, at.timestamp(), settings.leeway.total_seconds())
-    return Principal(sub=_subject(claims), roles=_roles(claims))
+    return Principal.with_known_roles(_subject(claims), _role_names(claims))
 
 
 def expiry_of(verified_token: str) -> float:
@@ -173,12 +173,11 @@ def _subject(claims: dict[str, Any]) -> str:
     return str(sub)
 
 
-def _roles(claims: dict[str, Any]) -> frozenset[Role]:
+def _role_names(claims: dict[str, Any]) -> list[str]:
     roles = claims["roles"]
     if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
         raise InvalidToken("the roles claim must be a list of strings")
-    known = {role.value for role in Role}
-    return frozenset(Role(role) for role in roles if role in known)
+    return roles
 
 
 def _aware(now: datetime) -> datetime:

@@ -119,7 +119,3 @@ def page_of(
         limit=query.limit,
         next_after=position_of(found.items[-1]) if found.more and found.items else None,
     )
-
-
-def position_of(booking: Booking) -> ListPosition:
-    return ListPosition(start_time=booking.start_time, booking_id=booking.id)

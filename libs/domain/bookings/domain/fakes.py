@@ -8,9 +8,6 @@ behaviour a real unit of work would show:
   provider (`BookingConflict` naming it), like the exclusion constraint;
 - `save` refuses a booking whose stored row changed since it was loaded, or whose version is
   neither the loaded one (a reminder mark) nor the next (`StaleBooking`);
-- `list` orders upcoming bookings (start >= now) by (start, id) ascending and past bookings
-  (start < now) by (start, id) descending, so pages are stable even when starts tie; it starts
-  after `after` when given, and counts matches up to `count_limit`;
 - nothing reaches the store before `commit`, and leaving the unit of work discards the rest.
 """
 
@@ -18,17 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 from uuid import UUID
 
 from bookings.domain import rules
-from bookings.domain.commands import Period
 from bookings.domain.errors import BookingConflict, StaleBooking
 from bookings.domain.events import BookingEvent
 from bookings.domain.model import Booking
-from bookings.domain.ports import BookingListQuery, Found
 
 
 class FakeClock:
@@ -42,10 +37,6 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
-
-
-def _position(booking: Booking) -> tuple[datetime, UUID]:
-    return (booking.start_time.astimezone(UTC), booking.id)
 
 
 def _row(booking: Booking) -> Booking:
@@ -93,31 +84,6 @@ class FakeBookingRepository:
         self._check_slot_free(booking)
         self._pending[booking.id] = _row(booking)
         self._loaded_versions[booking.id] = booking.version
-
-    def list(self, query: BookingListQuery) -> Found[Booking]:
-        now = query.now.astimezone(UTC)
-        upcoming = query.period is Period.UPCOMING
-        matching = [
-            row
-            for row in self._visible().values()
-            if (query.provider_id is None or row.provider_id == query.provider_id)
-            and (row.start_time.astimezone(UTC) >= now) == upcoming
-        ]
-        matching.sort(key=_position, reverse=not upcoming)
-        following = matching
-        if query.after is not None:
-            after = (query.after.start_time.astimezone(UTC), query.after.booking_id)
-            following = [
-                row
-                for row in matching
-                if (_position(row) > after if upcoming else _position(row) < after)
-            ]
-        page = following[query.offset : query.offset + query.limit + 1]
-        return Found(
-            items=[_row(row) for row in page[: query.limit]],
-            counted=min(len(matching), query.count_limit),
-            more=len(page) > query.limit,
-        )
 
     def commit(self) -> None:
         self._rows.update(self._pending)

@@ -7,12 +7,10 @@ from uuid import UUID
 
 import pytest
 
-from bookings.domain.commands import ListPosition, Period
 from bookings.domain.errors import BookingConflict, StaleBooking
 from bookings.domain.events import BookingCreated, BookingRescheduled
 from bookings.domain.fakes import FakeClock, FakeUnitOfWork
 from bookings.domain.model import Booking
-from bookings.domain.ports import BookingListQuery
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
 START = NOW + timedelta(days=1)
@@ -30,26 +28,6 @@ def booking(
         now=NOW,
         reminder_lead=LEAD,
         booking_id=UUID(int=number),
-    )
-
-
-def query(
-    period: Period = Period.UPCOMING,
-    *,
-    offset: int = 0,
-    limit: int = 10,
-    provider_id: str | None = None,
-    after: ListPosition | None = None,
-    count_limit: int = 1_000,
-) -> BookingListQuery:
-    return BookingListQuery(
-        period=period,
-        now=NOW,
-        offset=offset,
-        limit=limit,
-        provider_id=provider_id,
-        after=after,
-        count_limit=count_limit,
     )
 
 
@@ -189,46 +167,3 @@ def test_save_refuses_a_move_onto_another_booking() -> None:
         with pytest.raises(BookingConflict) as caught:
             uow.bookings.save(loaded)
     assert caught.value.conflicting_booking_id == UUID(int=1)
-
-
-def test_list_breaks_ties_by_id_ascending_upcoming_and_descending_past() -> None:
-    tied = [booking(n, start=START, provider_id=f"p-{n}") for n in (3, 1, 2)]
-    past = [booking(n, start=START, provider_id=f"p-{n}") for n in (6, 4, 5)]
-    for row in past:  # make them past by moving the query's now, not the rules
-        row.start_time -= timedelta(days=2)
-        row.end_time -= timedelta(days=2)
-    uow = FakeUnitOfWork([*tied, *past])
-    with uow:
-        upcoming = uow.bookings.list(query())
-        earlier = uow.bookings.list(query(Period.PAST))
-    assert [b.id.int for b in upcoming.items] == [1, 2, 3]
-    assert [b.id.int for b in earlier.items] == [6, 5, 4]
-    assert (upcoming.counted, earlier.counted) == (3, 3)
-
-
-def test_list_applies_offset_limit_and_provider_but_counts_every_match() -> None:
-    rows = [booking(n, start=START + timedelta(hours=2 * n)) for n in range(1, 6)]
-    uow = FakeUnitOfWork([*rows, booking(9, provider_id="p-2")])
-    with uow:
-        page = uow.bookings.list(query(offset=1, limit=2, provider_id="p-1"))
-        everyone = uow.bookings.list(query(limit=100))
-    assert ([b.id.int for b in page.items], page.counted, page.more) == ([2, 3], 5, True)
-    assert (len(everyone.items), everyone.counted, everyone.more) == (6, 6, False)
-
-
-def test_list_counts_up_to_its_count_limit() -> None:
-    rows = [booking(n, start=START + timedelta(hours=2 * n)) for n in range(1, 6)]
-    uow = FakeUnitOfWork(rows)
-    with uow:
-        page = uow.bookings.list(query(limit=2, count_limit=3))
-    assert (len(page.items), page.counted) == (2, 3)
-
-
-def test_list_after_a_position_continues_from_there() -> None:
-    rows = [booking(n, start=START + timedelta(hours=2 * n)) for n in range(1, 6)]
-    third = ListPosition(start_time=rows[2].start_time, booking_id=rows[2].id)
-    uow = FakeUnitOfWork(rows)
-    with uow:
-        later = uow.bookings.list(query(after=third))
-    assert [b.id.int for b in later.items] == [4, 5]
-    assert later.counted == 5  # the count is of the whole list, not of what follows

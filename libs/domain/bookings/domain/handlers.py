@@ -7,17 +7,10 @@ same decisions asynchronously; no business rule lives in either (see `decisions`
 from __future__ import annotations
 
 from bookings.domain import decisions
-from bookings.domain.commands import (
-    CancelBooking,
-    ChangeBooking,
-    CreateBooking,
-    GetBooking,
-    ListBookings,
-    SendReminder,
-)
+from bookings.domain.commands import CancelBooking, ChangeBooking, CreateBooking, SendReminder
 from bookings.domain.decisions import Context
 from bookings.domain.model import Booking
-from bookings.domain.ports import Page, UnitOfWork
+from bookings.domain.ports import UnitOfWork
 
 
 def create_booking(command: CreateBooking, uow: UnitOfWork, context: Context) -> Booking:
@@ -26,18 +19,6 @@ def create_booking(command: CreateBooking, uow: UnitOfWork, context: Context) ->
         uow.bookings.add(booking)
         uow.commit()
     return booking
-
-
-def get_booking(query: GetBooking, uow: UnitOfWork) -> Booking:
-    with uow:
-        return decisions.visible(query.actor, query.booking_id, uow.bookings.get(query.booking_id))
-
-
-def list_bookings(query: ListBookings, uow: UnitOfWork, context: Context) -> Page[Booking]:
-    storage_query = decisions.list_query(query, context)
-    with uow:
-        found = uow.bookings.list(storage_query)
-    return decisions.page_of(query, storage_query, found, decisions.position_of)
 
 
 def cancel_booking(command: CancelBooking, uow: UnitOfWork, context: Context) -> Booking:
@@ -59,14 +40,15 @@ def change_booking(command: ChangeBooking, uow: UnitOfWork, context: Context) ->
     return booking
 
 
-def send_reminder(command: SendReminder, uow: UnitOfWork, context: Context) -> bool:
-    """Marks the reminder sent, once per booking version; False when it is not owed."""
+def send_reminder(command: SendReminder, uow: UnitOfWork, context: Context) -> Booking | None:
+    """Marks the reminder sent, once per booking version; returns the booking so marked, or
+    None when the reminder is not owed."""
     with uow:
         reminded = decisions.remind(
             command, uow.bookings.get(command.booking_id, for_update=True), context
         )
         if reminded is None:
-            return False
+            return None
         uow.bookings.save(reminded)
         uow.commit()
-    return True
+    return reminded

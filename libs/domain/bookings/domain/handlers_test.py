@@ -9,15 +9,7 @@ import pytest
 
 from bookings.domain import handlers
 from bookings.domain.access import Actor
-from bookings.domain.commands import (
-    CancelBooking,
-    ChangeBooking,
-    CreateBooking,
-    GetBooking,
-    ListBookings,
-    Period,
-    SendReminder,
-)
+from bookings.domain.commands import CancelBooking, ChangeBooking, CreateBooking, SendReminder
 from bookings.domain.decisions import Context
 from bookings.domain.errors import (
     BookingConflict,
@@ -35,7 +27,6 @@ from bookings.domain.events import (
 )
 from bookings.domain.fakes import FakeClock, FakeUnitOfWork
 from bookings.domain.model import Booking
-from bookings.domain.ports import Page
 from bookings.domain.status import BookingStatus
 
 NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
@@ -158,30 +149,6 @@ def test_a_cancelled_booking_frees_its_slot(uow: FakeUnitOfWork, context: Contex
     handlers.cancel_booking(CancelBooking(actor=PROVIDER, booking_id=first.id), uow, context)
     second = create(uow, context)
     assert uow.rows[second.id].is_scheduled
-
-
-# --- get -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("actor", [PROVIDER, ADMIN])
-def test_owner_and_admin_get_a_booking(uow: FakeUnitOfWork, context: Context, actor: Actor) -> None:
-    booking = create(uow, context)
-    got = handlers.get_booking(GetBooking(actor=actor, booking_id=booking.id), uow)
-    assert (got.id, got.title, got.version) == (booking.id, "Haircut", 1)
-
-
-def test_another_provider_gets_not_found_rather_than_forbidden(
-    uow: FakeUnitOfWork, context: Context
-) -> None:
-    booking = create(uow, context)
-    with pytest.raises(BookingNotFound) as caught:
-        handlers.get_booking(GetBooking(actor=OTHER_PROVIDER, booking_id=booking.id), uow)
-    assert caught.value.booking_id == booking.id
-
-
-def test_get_of_an_unknown_booking_is_not_found(uow: FakeUnitOfWork) -> None:
-    with pytest.raises(BookingNotFound):
-        handlers.get_booking(GetBooking(actor=ADMIN, booking_id=uuid4()), uow)
 
 
 # --- cancel --------------------------------------------------------------------------------
@@ -351,9 +318,21 @@ def move_earlier(booking: Booking, uow: FakeUnitOfWork, context: Context) -> Non
 
 
 def remind(booking: Booking, version: int, uow: FakeUnitOfWork, context: Context) -> bool:
-    return handlers.send_reminder(
+    reminded = handlers.send_reminder(
         SendReminder(booking_id=booking.id, version=version), uow, context
     )
+    return reminded is not None
+
+
+def test_a_sent_reminder_returns_the_booking_as_marked(
+    uow: FakeUnitOfWork, context: Context, clock: FakeClock
+) -> None:
+    booking = create(uow, context)
+    clock.advance(timedelta(hours=1))
+    reminded = handlers.send_reminder(SendReminder(booking_id=booking.id, version=1), uow, context)
+    assert reminded is not None
+    assert (reminded.id, reminded.version, reminded.reminded_at) == (booking.id, 1, clock.now)
+    assert reminded.reminder_due_at == booking.reminder_due_at
 
 
 def test_a_reminder_is_sent_once_per_version(
@@ -422,86 +401,3 @@ def test_no_reminder_after_cancel(uow: FakeUnitOfWork, context: Context) -> None
 def test_no_reminder_for_an_unknown_booking(uow: FakeUnitOfWork, context: Context) -> None:
     assert not handlers.send_reminder(SendReminder(booking_id=uuid4(), version=1), uow, context)
     assert uow.commits == 0
-
-
-# --- list ----------------------------------------------------------------------------------
-
-
-def list_page(
-    uow: FakeUnitOfWork,
-    context: Context,
-    *,
-    actor: Actor = PROVIDER,
-    period: Period = Period.UPCOMING,
-    page: int = 1,
-    limit: int = 20,
-    provider_id: str | None = None,
-) -> Page[Booking]:
-    query = ListBookings(
-        actor=actor, period=period, page=page, limit=limit, provider_id=provider_id
-    )
-    return handlers.list_bookings(query, uow, context)
-
-
-def test_list_pages_through_upcoming_bookings_soonest_first(
-    uow: FakeUnitOfWork, context: Context
-) -> None:
-    starts = [START + timedelta(hours=2 * i) for i in (3, 0, 4, 1, 2)]
-    for start in starts:
-        create(uow, context, start=start, end=start + timedelta(hours=1))
-    first = list_page(uow, context, limit=2)
-    second = list_page(uow, context, page=2, limit=2)
-    last = list_page(uow, context, page=3, limit=2)
-    beyond = list_page(uow, context, page=4, limit=2)
-    listed = [b.start_time for page in (first, second, last) for b in page.items]
-    assert listed == sorted(starts)
-    assert (first.total, first.page, first.limit) == (5, 1, 2)
-    assert (second.page, len(last.items), beyond.items, beyond.total) == (2, 1, [], 5)
-
-
-def test_list_splits_upcoming_and_past_at_now(
-    uow: FakeUnitOfWork, context: Context, clock: FakeClock
-) -> None:
-    early = create(uow, context, start=START, end=END)
-    late = create(uow, context, start=END, end=END + timedelta(hours=1))
-    clock.now = END  # the late booking starts exactly now: upcoming
-    upcoming = list_page(uow, context)
-    past = list_page(uow, context, period=Period.PAST)
-    assert [b.id for b in upcoming.items] == [late.id]
-    assert [b.id for b in past.items] == [early.id]
-
-
-def test_list_of_past_bookings_is_latest_first(
-    uow: FakeUnitOfWork, context: Context, clock: FakeClock
-) -> None:
-    starts = [START + timedelta(hours=2 * i) for i in (1, 0, 2)]
-    for start in starts:
-        create(uow, context, start=start, end=start + timedelta(hours=1))
-    clock.advance(timedelta(days=30))
-    page = list_page(uow, context, period=Period.PAST)
-    assert [b.start_time for b in page.items] == sorted(starts, reverse=True)
-    assert list_page(uow, context).total == 0
-
-
-def test_list_shows_a_provider_only_its_own_bookings(uow: FakeUnitOfWork, context: Context) -> None:
-    own = create(uow, context)
-    create(uow, context, actor=OTHER_PROVIDER)
-    page = list_page(uow, context)
-    assert ([b.id for b in page.items], page.total) == ([own.id], 1)
-
-
-def test_a_provider_may_not_list_another_providers_bookings(
-    uow: FakeUnitOfWork, context: Context
-) -> None:
-    with pytest.raises(Forbidden):
-        list_page(uow, context, provider_id="p-2")
-
-
-def test_an_admin_lists_everyone_or_filters_by_provider(
-    uow: FakeUnitOfWork, context: Context
-) -> None:
-    create(uow, context)
-    other = create(uow, context, actor=OTHER_PROVIDER)
-    assert list_page(uow, context, actor=ADMIN).total == 2
-    filtered = list_page(uow, context, actor=ADMIN, provider_id="p-2")
-    assert ([b.id for b in filtered.items], filtered.total) == ([other.id], 1)

@@ -18,6 +18,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class BookingListQuery:
+    """What storage must find for a list (see `decisions.list_query`): one page, and a count."""
+
     period: Period
     now: datetime
     offset: int
@@ -61,9 +63,6 @@ class BookingRepository(Protocol):
 
     def save(self, booking: Booking) -> None:
         """Writes back a loaded booking; raises StaleBooking if it changed meanwhile."""
-
-    def list(self, query: BookingListQuery) -> Found[Booking]:
-        """One page of bookings in the period's order, and how many match (up to a limit)."""
 
 
 class UnitOfWork(Protocol):

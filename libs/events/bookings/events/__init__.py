@@ -1,1 +1,1 @@
-"""Booking events on the wire: schemas, Redis publishing and subscribing, reminder schedules."""
+"""Booking events on the wire: their format and encoding, Redis publishing and the stream."""

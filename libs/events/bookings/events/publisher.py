@@ -11,14 +11,17 @@ from dataclasses import dataclass
 
 import redis
 
+from bookings.events.encoding import envelope
 from bookings.events.stream import STREAM_KEY, entry_fields
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutgoingEvent:
-    channel: str  # e.g. "booking.created"
-    payload: bytes  # the envelope JSON, published as is
-    event_id: str | None = None  # the envelope's eventId, repeated in the stream entry
+    event_type: str  # e.g. "booking.created", also the channel
+    event_id: str
+    occurred_at: str  # as `encoding.timestamp` writes it
+    provider_id: str | None  # the owner of the booking, which listeners are filtered on
+    data: bytes  # the event's data JSON, sent as is
 
 
 class EventPublisher:
@@ -28,23 +31,31 @@ class EventPublisher:
         self._client = client
         self._stream_max_length = stream_max_length
 
-    def add_to(self, pipeline: redis.client.Pipeline, events: Sequence[OutgoingEvent]) -> None:
-        """Queues the writes on a transactional pipeline that the caller executes."""
-        for event in events:
-            pipeline.xadd(
-                STREAM_KEY,
-                entry_fields(event.channel, event.payload, event_id=event.event_id),  # type: ignore[arg-type]
-                maxlen=self._stream_max_length,
-                approximate=True,
-            )
-            pipeline.publish(event.channel, event.payload)
-
     def publish(self, events: Sequence[OutgoingEvent]) -> list[str]:
         """Publishes a batch at once; returns the stream entry ids, in order."""
         if not events:
             return []
         with self._client.pipeline(transaction=True) as pipeline:
-            self.add_to(pipeline, events)
+            for event in events:
+                pipeline.xadd(
+                    STREAM_KEY,
+                    entry_fields(  # type: ignore[arg-type]
+                        event.event_type,
+                        event.data,
+                        event_id=event.event_id,
+                        occurred_at=event.occurred_at,
+                        provider_id=event.provider_id,
+                    ),
+                    maxlen=self._stream_max_length,
+                    approximate=True,
+                )
+                message = envelope(
+                    event_type=event.event_type,
+                    event_id=event.event_id,
+                    occurred_at=event.occurred_at,
+                    data=event.data,
+                )
+                pipeline.publish(event.event_type, message)
             replies = pipeline.execute()
         # Replies alternate: XADD's entry id, then PUBLISH's count of receivers.
         return [_text(reply) for reply in replies[::2]]

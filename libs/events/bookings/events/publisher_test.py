@@ -1,10 +1,11 @@
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
+import msgspec
 import redis
 
 from bookings.events.publisher import EventPublisher, OutgoingEvent
-from bookings.events.stream import STREAM_KEY, entry_from_redis
+from bookings.events.stream import STREAM_KEY, StreamEntry, entry_from_redis
 from bookings.events.trimming import trim_stream_by_age
 
 Entries = list[tuple[bytes, dict[bytes, bytes]]]
@@ -14,32 +15,55 @@ def stream_entries(client: redis.Redis) -> Entries:
     return cast(Entries, client.xrange(STREAM_KEY))
 
 
-def test_an_event_goes_to_its_channel_and_to_the_stream_with_the_same_bytes(
+def event(data: bytes, event_type: str = "booking.created", event_id: str = "e-1") -> OutgoingEvent:
+    return OutgoingEvent(
+        event_type=event_type,
+        event_id=event_id,
+        occurred_at="2030-01-01T09:00:00Z",
+        provider_id="prov-a",
+        data=data,
+    )
+
+
+def test_an_event_goes_to_its_channel_and_to_the_stream_with_the_same_data_bytes(
     redis_url: str,
 ) -> None:
     client = redis.Redis.from_url(redis_url)
     subscriber = client.pubsub()
     subscriber.subscribe("booking.created")
     assert subscriber.get_message(timeout=1) is not None  # the subscribe confirmation
-    payload = b'{"id":"1","event":"booking.created","occurredAt":"x","data":{}}'
+    data = b'{ "bookingId": "b1",  "providerId": "prov-a" }'
 
-    ids = EventPublisher(client, stream_max_length=100).publish(
-        [OutgoingEvent("booking.created", payload)]
-    )
+    ids = EventPublisher(client, stream_max_length=100).publish([event(data)])
 
     message = subscriber.get_message(timeout=2)
     assert message is not None
-    assert message["data"] == payload
+    assert msgspec.json.decode(message["data"]) == {
+        "id": "e-1",
+        "eventId": "e-1",
+        "event": "booking.created",
+        "occurredAt": "2030-01-01T09:00:00Z",
+        "data": {"bookingId": "b1", "providerId": "prov-a"},
+    }
+    assert message["data"].endswith(b'"data":' + data + b"}")
     [(entry_id, fields)] = stream_entries(client)
     entry = entry_from_redis(entry_id, fields)
-    assert (entry.id, entry.event, entry.data) == (ids[0], "booking.created", payload)
+    assert entry == StreamEntry(
+        id=ids[0],
+        event="booking.created",
+        data=data,
+        event_id="e-1",
+        occurred_at="2030-01-01T09:00:00Z",
+        provider_id="prov-a",
+    )
+    assert not entry.is_envelope
     subscriber.close()
     client.close()
 
 
 def test_stream_entry_ids_follow_publication_order(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
-    events = [OutgoingEvent("booking.cancelled", str(i).encode()) for i in range(5)]
+    events = [event(str(i).encode(), "booking.cancelled") for i in range(5)]
 
     ids = EventPublisher(client, stream_max_length=100).publish(events)
 
@@ -54,9 +78,7 @@ def test_the_stream_stays_near_its_maximum_length(redis_url: str) -> None:
     publisher = EventPublisher(client, stream_max_length=100)
 
     for start in range(0, 2000, 100):
-        publisher.publish(
-            [OutgoingEvent("booking.created", b"%d" % i) for i in range(start, start + 100)]
-        )
+        publisher.publish([event(b"%d" % i) for i in range(start, start + 100)])
 
     # `MAXLEN ~` trims whole nodes only (100 entries each by default), so a little more stays.
     assert 100 <= client.xlen(STREAM_KEY) < 300
@@ -69,9 +91,7 @@ def test_trimming_by_age_drops_only_entries_older_than_the_limit(redis_url: str)
     old_ms = int((now - timedelta(hours=2)).timestamp() * 1000)
     for seq in range(300):
         client.xadd(STREAM_KEY, {"event": "booking.created", "data": "old"}, id=f"{old_ms}-{seq}")
-    EventPublisher(client, stream_max_length=10_000).publish(
-        [OutgoingEvent("booking.created", b"new")]
-    )
+    EventPublisher(client, stream_max_length=10_000).publish([event(b"new")])
 
     trim_stream_by_age(client, max_age=timedelta(hours=1), now=now)
 
@@ -86,6 +106,6 @@ def test_trimming_by_age_drops_only_entries_older_than_the_limit(redis_url: str)
 def test_a_stream_entry_carries_the_event_id_it_was_given(redis_url: str) -> None:
     client = redis.Redis.from_url(redis_url)
     publisher = EventPublisher(client, stream_max_length=100)
-    [entry_id] = publisher.publish([OutgoingEvent("booking.created", b"{}", "e-1")])
+    [entry_id] = publisher.publish([event(b"{}", event_id="e-7")])
     [(_, fields)] = stream_entries(client)
-    assert entry_from_redis(entry_id, fields).event_id == "e-1"
+    assert entry_from_redis(entry_id, fields).event_id == "e-7"

@@ -1,16 +1,21 @@
-"""The wire format of booking events: one envelope `{"id", "eventId", "event", "occurredAt",
-"data"}`.
+"""The wire format of booking events.
 
-`event` is the tag that picks the schema and names the Redis channel. `eventId` (equal to `id`,
-the name every other carrier of an event uses: stream entries, WebSocket frames) is fixed when
-the change commits and stays the same on every redelivery: consumers deduplicate on it. Schemas only ever gain
-optional fields, so a decoder built from an older schema keeps reading newer events (unknown
-fields are ignored, never forbidden).
+Every carrier of an event wraps the same `data`, the booking as `BookingData` encodes it, with
+the event's metadata: the pub/sub message is the envelope `{"id", "eventId", "event",
+"occurredAt", "data"}`; the stream entry keeps the parts as fields (see `stream.py`); the
+WebSocket frame is built from those. `event` is the type (`booking.created`, ...) and names the
+Redis channel. `eventId` (equal to `id`, the name every other carrier uses) is fixed when the
+change commits and stays the same on every redelivery: consumers deduplicate on it.
+
+`data` is encoded once, when its change commits (`encoding.encode`), and travels as those bytes
+from the outbox to every listener. Schemas only ever gain optional fields, so a consumer that
+ignores unknown fields keeps reading events of newer versions.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Final
 from uuid import UUID
 
 import msgspec
@@ -19,7 +24,10 @@ from bookings.domain import events as domain
 
 
 class BookingData(msgspec.Struct, rename="camel", kw_only=True):
-    """A booking as events carry it. `id` repeats `bookingId` for older clients."""
+    """A booking as events carry it. `id` repeats `bookingId` for older clients. `version` is
+    the booking's version after the change: 1 when created, one more per reschedule or cancel;
+    a reminder carries the version it reminds of. A consumer that may receive a booking's
+    events out of order (webhook retries) keeps the highest version it has seen."""
 
     booking_id: UUID
     id: UUID
@@ -28,65 +36,14 @@ class BookingData(msgspec.Struct, rename="camel", kw_only=True):
     start_time: datetime
     end_time: datetime
     status: str
-    version: int | None = None
-    reminder_due_at: datetime | None = None
+    version: int
 
 
-class _Envelope(msgspec.Struct, rename="camel", kw_only=True, tag_field="event"):
-    id: UUID
-    occurred_at: datetime
-    data: BookingData
-    event_id: UUID | None = None  # absent from events written before it existed
-
-
-class BookingCreated(_Envelope, tag="booking.created"):
-    pass
-
-
-class BookingCancelled(_Envelope, tag="booking.cancelled"):
-    pass
-
-
-class BookingRescheduled(_Envelope, tag="booking.rescheduled"):
-    pass
-
-
-class BookingReminder(_Envelope, tag="booking.reminder"):
-    pass
-
-
-Event = BookingCreated | BookingCancelled | BookingRescheduled | BookingReminder
-
-_WIRE_TYPE_OF: dict[type[domain.BookingEvent], type[Event]] = {
-    domain.BookingCreated: BookingCreated,
-    domain.BookingCancelled: BookingCancelled,
-    domain.BookingRescheduled: BookingRescheduled,
-    domain.ReminderSent: BookingReminder,
+EVENT_TYPES: Final[dict[type[domain.BookingEvent], str]] = {
+    domain.BookingCreated: "booking.created",
+    domain.BookingCancelled: "booking.cancelled",
+    domain.BookingRescheduled: "booking.rescheduled",
+    domain.ReminderSent: "booking.reminder",
 }
-CHANNELS: tuple[str, ...] = tuple(str(t.__struct_config__.tag) for t in _WIRE_TYPE_OF.values())
-
-
-def channel_of(event: Event) -> str:
-    return str(type(event).__struct_config__.tag)
-
-
-def to_wire(event: domain.BookingEvent) -> Event:
-    booking = event.booking
-    data = BookingData(
-        booking_id=booking.booking_id,
-        id=booking.booking_id,
-        provider_id=booking.provider_id,
-        title=booking.title,
-        start_time=booking.start_time.astimezone(UTC),
-        end_time=booking.end_time.astimezone(UTC),
-        status=booking.status.value,
-        version=booking.version,
-        reminder_due_at=booking.reminder_due_at.astimezone(UTC),
-    )
-    wire_type = _WIRE_TYPE_OF[type(event)]
-    return wire_type(
-        id=event.event_id,
-        event_id=event.event_id,
-        occurred_at=event.occurred_at.astimezone(UTC),
-        data=data,
-    )
+CHANNELS: Final[tuple[str, ...]] = tuple(EVENT_TYPES.values())
+CREATED, CANCELLED, RESCHEDULED, REMINDER = CHANNELS

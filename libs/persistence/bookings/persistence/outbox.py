@@ -1,5 +1,5 @@
-"""The relay's side of the outbox: take the turn, claim unpublished rows, mark them published,
-measure lag.
+"""The relay's side of the outbox: take the turn, claim unpublished rows, record their webhook
+deliveries, mark them published, measure lag.
 
 Relays take turns: a batch runs only in the transaction that holds the relay advisory lock, so
 one relay publishes at a time, in outbox order (more relays give failover, not throughput). A
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Connection, Text, cast, func, select, update
+from sqlalchemy import Connection, any_, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
 
-from bookings.persistence.tables import outbox
+from bookings.persistence.tables import outbox, webhook_deliveries, webhook_endpoints
 
 # The advisory lock that names "the relay publishing now" (any constant unique in the database).
 RELAY_LOCK = 0x6F7574626F78  # "outbox"
@@ -33,8 +34,12 @@ def take_relay_turn(connection: Connection) -> bool:
 class OutboxRow:
     id: int
     event_id: UUID
-    channel: str
-    payload: bytes  # the envelope JSON as stored (PostgreSQL's text form of the JSONB)
+    event_type: str
+    booking_id: UUID
+    provider_id: str
+    version: int
+    reminder_due_at: datetime | None
+    data: bytes  # the event's data JSON, as encoded when the change committed
     created_at: datetime
 
 
@@ -51,8 +56,11 @@ def claim_unpublished(connection: Connection, *, limit: int) -> list[OutboxRow]:
             outbox.c.id,
             outbox.c.event_id,
             outbox.c.event_type,
-            # The text form is published as is: no JSON round trip through Python objects.
-            cast(outbox.c.payload, Text).label("payload_text"),
+            outbox.c.booking_id,
+            outbox.c.provider_id,
+            outbox.c.version,
+            outbox.c.reminder_due_at,
+            outbox.c.data,
             outbox.c.created_at,
         )
         .where(outbox.c.published_at.is_(None))
@@ -60,16 +68,60 @@ def claim_unpublished(connection: Connection, *, limit: int) -> list[OutboxRow]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return [
-        OutboxRow(
-            id=row.id,
-            event_id=row.event_id,
-            channel=row.event_type,
-            payload=row.payload_text.encode(),
-            created_at=row.created_at,
+    return [OutboxRow(*row) for row in connection.execute(statement)]
+
+
+def record_webhook_deliveries(connection: Connection, ids: Sequence[int]) -> int:
+    """One pending delivery of each of these rows' events per enabled endpoint that wants it
+    (its event types, and its provider unless it has none); returns how many were new. Running
+    it again for the same rows adds nothing."""
+    if not ids:
+        return 0
+    now = func.now()
+    wanted = (
+        select(
+            func.gen_random_uuid(),
+            webhook_endpoints.c.id,
+            outbox.c.event_id,
+            outbox.c.event_type,
+            outbox.c.data,
+            outbox.c.created_at,
+            literal("pending"),
+            literal(0),
+            now,
+            now,
+            now,
         )
-        for row in connection.execute(statement)
+        .join(
+            webhook_endpoints,
+            webhook_endpoints.c.enabled
+            & (outbox.c.event_type == any_(webhook_endpoints.c.events))
+            & or_(
+                webhook_endpoints.c.provider_id.is_(None),
+                webhook_endpoints.c.provider_id == outbox.c.provider_id,
+            ),
+        )
+        .where(outbox.c.id.in_(list(ids)))
+    )
+    columns = [
+        "id",
+        "endpoint_id",
+        "event_id",
+        "event_type",
+        "data",
+        "occurred_at",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "created_at",
+        "updated_at",
     ]
+    statement = (
+        insert(webhook_deliveries)
+        .from_select(columns, wanted)
+        .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
+    )
+    return connection.execute(statement).rowcount
 
 
 def mark_published(connection: Connection, ids: Sequence[int], *, now: datetime) -> None:

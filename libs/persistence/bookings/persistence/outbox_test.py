@@ -36,17 +36,22 @@ def create_bookings(database: Database, count: int) -> None:
         database.run(partial(create_booking, command, context=CONTEXT))
 
 
-def test_claimed_rows_hold_the_envelope_and_channel_in_commit_order(database: Database) -> None:
+def test_claimed_rows_hold_the_encoded_data_and_booking_columns_in_commit_order(
+    database: Database,
+) -> None:
     create_bookings(database, 3)
 
     with database.engine.begin() as connection:
         rows = claim_unpublished(connection, limit=10)
 
     assert [row.id for row in rows] == sorted(row.id for row in rows)
-    assert {row.channel for row in rows} == {"booking.created"}
-    envelope = msgspec.json.decode(rows[0].payload)
-    assert envelope["event"] == "booking.created"
-    assert set(envelope) == {"id", "eventId", "event", "occurredAt", "data"}
+    assert {row.event_type for row in rows} == {"booking.created"}
+    data = msgspec.json.decode(rows[0].data)
+    assert data["bookingId"] == str(rows[0].booking_id)
+    assert data["providerId"] == rows[0].provider_id
+    assert data["version"] == rows[0].version == 1
+    assert rows[0].reminder_due_at is not None
+    assert "reminderDueAt" not in data
 
 
 def test_concurrent_claims_never_share_a_row(database: Database) -> None:

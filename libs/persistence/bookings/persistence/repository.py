@@ -15,16 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bookings.domain.errors import StaleBooking
 from bookings.domain.model import Booking
-from bookings.domain.ports import BookingListQuery, Found
 from bookings.persistence import statements
 from bookings.persistence.conflicts import as_domain_error
-from bookings.persistence.rows import (
-    BOOKING_COLUMNS,
-    add_values,
-    booking_from_row,
-    list_statement,
-    save_values,
-)
+from bookings.persistence.rows import add_values, booking_from_row, save_values
 
 
 class SqlBookingRepository:
@@ -50,16 +43,6 @@ class SqlBookingRepository:
         if not self._execute_write(statements.SAVE_BOOKING, params):
             raise StaleBooking(booking.id)
         self._loaded_versions[booking.id] = booking.version
-
-    def list(self, query: BookingListQuery) -> Found[Booking]:
-        sql, params = list_statement(query)
-        rows = self._connection.exec_driver_sql(sql, params).all()
-        found = [booking_from_row(row) for row in rows if row[0] is not None]
-        return Found(
-            items=found[: query.limit],
-            counted=rows[0][BOOKING_COLUMNS],
-            more=len(found) > query.limit,
-        )
 
     def _execute_write(self, sql: str, params: dict[str, Any]) -> bool:
         """Runs a change with its event; whether it was made (a stale version makes none)."""

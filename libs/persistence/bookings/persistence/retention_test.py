@@ -48,7 +48,10 @@ def test_published_outbox_rows_before_the_cutoff_are_deleted_in_batches(
             {
                 "event_id": uuid4(),
                 "event_type": "booking.created",
-                "payload": {},
+                "booking_id": uuid4(),
+                "provider_id": "provider-1",
+                "version": 1,
+                "data": b"{}",
                 "created_at": old,
                 "published_at": published_at,
             }

@@ -7,17 +7,14 @@ from datetime import UTC
 from typing import Any
 from uuid import UUID
 
-import msgspec
-
 from bookings.domain.model import Booking
 from bookings.domain.ports import BookingListQuery
 from bookings.domain.status import BookingStatus
-from bookings.events.schemas import channel_of, to_wire
+from bookings.events.encoding import encode
 from bookings.persistence import statements
 
 # The position of each column of `tables.bookings` in a row.
 BOOKING_COLUMNS = 11
-_encoder = msgspec.json.Encoder()
 
 
 def add_values(booking: Booking) -> dict[str, Any]:
@@ -35,17 +32,16 @@ def save_values(booking: Booking, loaded_version: int) -> dict[str, Any]:
 
 
 def event_values(booking: Booking) -> dict[str, Any]:
-    """The outbox row of the one event a change records, exactly as it goes on the wire,
-    encoded once. Taking it clears it from the booking."""
+    """The outbox row of the one event a change records, its data encoded once. Taking it
+    clears it from the booking."""
     events = booking.pull_events()
     if len(events) != 1:
         raise ValueError(f"a change records one event, this one recorded {len(events)}")
-    event = events[0]
-    wire = to_wire(event)
+    event = encode(events[0])
     return {
         "event_id": event.event_id,
-        "event_type": channel_of(wire),
-        "payload": _encoder.encode(wire).decode(),
+        "event_type": event.event_type,
+        "event_data": event.data,
         "occurred_at": event.occurred_at,
     }
 

@@ -41,12 +41,16 @@ def compiled(statement: ClauseElement, *, values: list[str] | None = None) -> st
 
 def _with_event(change: Insert | Update) -> str:
     """`change` (one booking row) and the outbox row of its event, as one statement: the event
-    is written exactly when the change is. Its RETURNING row (the outbox id) says it was."""
-    changed = change.returning(bookings.c.id).cte("changed")
+    is written exactly when the change is, with the booking columns the relay needs taken from
+    the changed row. Its RETURNING row (the outbox id) says it was."""
+    changed = change.returning(*(bookings.c[name] for name in _BOOKING_FACTS)).cte("changed")
     event = select(
-        *(bindparam(name, type_=outbox.c[column].type) for name, column in _EVENT_PARAMS)
-    ).select_from(changed)
-    columns = [column for _, column in _EVENT_PARAMS]
+        *(bindparam(name, type_=outbox.c[column].type) for name, column in _EVENT_PARAMS),
+        *(changed.c[name] for name in _BOOKING_FACTS),
+    )
+    columns = [column for _, column in _EVENT_PARAMS] + [
+        "booking_id" if name == "id" else name for name in _BOOKING_FACTS
+    ]
     return compiled(
         insert(outbox).from_select(columns, event).add_cte(changed).returning(outbox.c.id)
     )
@@ -56,9 +60,11 @@ def _with_event(change: Insert | Update) -> str:
 _EVENT_PARAMS = (
     ("event_id", "event_id"),
     ("event_type", "event_type"),
-    ("payload", "payload"),
+    ("event_data", "data"),
     ("occurred_at", "created_at"),
 )
+# Columns of the changed booking that its outbox row repeats (`id` as `booking_id`).
+_BOOKING_FACTS = ("id", "provider_id", "version", "reminder_due_at")
 _BOOKING_VALUES = {c.name: bindparam(c.name, type_=c.type) for c in bookings.c}
 
 # Class of the advisory locks that queue one provider's new bookings (the two-int key space).

@@ -8,20 +8,23 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
     MetaData,
     Table,
     Text,
+    UniqueConstraint,
     func,
     literal,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, ExcludeConstraint
 
 metadata = MetaData(
     naming_convention={
@@ -92,7 +95,15 @@ outbox = Table(
     Column("id", BigInteger, primary_key=True, autoincrement=True),
     Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
     Column("event_type", Text, nullable=False),
-    Column("payload", JSONB, nullable=False),
+    # The booking as the change left it: what the relay routes and plans reminders by, so it
+    # never decodes `data`. `reminder_due_at` is NULL only in rows older than these columns.
+    Column("booking_id", UUID(as_uuid=True), nullable=False),
+    Column("provider_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    _tstz("reminder_due_at", nullable=True),
+    # The event's data JSON, encoded once when the change commits and published as these bytes.
+    Column("data", LargeBinary, nullable=False),
+    # When the event occurred (its change committed).
     _tstz("created_at"),
     _tstz("published_at", nullable=True),
     Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
@@ -110,4 +121,83 @@ idempotency_keys = Table(
     Column("response_body", LargeBinary, nullable=True),
     _tstz("created_at"),
     Index(None, "created_at"),
+)
+
+WEBHOOK_DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    # The subject that created it: only it (and admins) see and change it.
+    Column("owner", Text, nullable=False),
+    # Whose bookings' events it receives; NULL: every provider's (an admin's endpoint).
+    Column("provider_id", Text, nullable=True),
+    Column("url", Text, nullable=False),
+    Column("events", ARRAY(Text), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("secret", Text, nullable=False),
+    # The secret before the last rotation signs too, until it expires.
+    Column("previous_secret", Text, nullable=True),
+    _tstz("previous_secret_expires_at", nullable=True),
+    _tstz("created_at"),
+    _tstz("updated_at"),
+    CheckConstraint("char_length(url) BETWEEN 1 AND 2000", name="url_length"),
+    Index(None, "owner", "created_at"),
+    # Fan-out: the enabled endpoints of one provider (or of all).
+    Index("ix_webhook_endpoints_enabled", "provider_id", postgresql_where=text("enabled")),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column(
+        "endpoint_id",
+        UUID(as_uuid=True),
+        ForeignKey(
+            "webhook_endpoints.id", ondelete="CASCADE", name="fk_webhook_deliveries_endpoint"
+        ),
+        nullable=False,
+    ),
+    # The event, copied from its outbox row (which is deleted long before the last retry).
+    Column("event_id", UUID(as_uuid=True), nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    _tstz("occurred_at"),
+    Column("status", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    # When the next attempt may start; NULL once delivered or failed. While an attempt runs it
+    # holds the attempt's lease: a sender killed mid-attempt leaves it due again when it ends.
+    _tstz("next_attempt_at", nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    _tstz("delivered_at", nullable=True),
+    _tstz("created_at"),
+    _tstz("updated_at"),
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in WEBHOOK_DELIVERY_STATUSES) + ")",
+        name="known_status",
+    ),
+    CheckConstraint(
+        "(status = 'pending') = (next_attempt_at IS NOT NULL)", name="due_while_pending"
+    ),
+    # One delivery per event and endpoint, however often the fan-out runs.
+    UniqueConstraint("endpoint_id", "event_id"),
+    # The sender: pending deliveries by due time.
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+    ),
+    # The sender's claims: each endpoint's pending deliveries by due time (see
+    # `webhook_deliveries`), so a claim never reads through a stuck endpoint's backlog.
+    Index(
+        "ix_webhook_deliveries_pending_by_endpoint",
+        "endpoint_id",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+    ),
+    # An endpoint's deliveries, newest first.
+    Index(None, "endpoint_id", "created_at", "id"),
 )

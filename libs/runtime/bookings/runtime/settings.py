@@ -1,6 +1,6 @@
 """Settings every service reads the same way (same names, same defaults, same checks).
 
-Token settings are read by the services that verify tokens only: see `bookings.runtime.tokens`.
+Token settings are read by the services that verify tokens only: see `bookings.auth.settings`.
 """
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
+from urllib.parse import urlsplit
 
 from bookings.runtime.env import ConfigError, Env
 
@@ -19,6 +20,8 @@ LOG_FORMATS: tuple[LogFormat, ...] = ("console", "json")
 LOG_LEVELS: tuple[LogLevel, ...] = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 DEFAULT_DATABASE_URL = "postgresql://postgres:postgres@localhost:5432/bookings"
+# The schemes operators may give a PostgreSQL URL (many hosts hand out `postgres://`).
+_DATABASE_URL_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
 
 
@@ -46,7 +49,7 @@ class CommonSettings:
         default_log_format: LogFormat = "json" if production else "console"
         return cls(
             app_env=app_env,
-            database_url=_database_url(env),
+            database_url=database_url(env),
             redis_url=_redis_url(env),
             reminder_lead=env.seconds("REMINDER_LEAD_SECONDS", 600),
             idempotency_key_ttl=env.seconds("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600, minimum=1),
@@ -55,10 +58,15 @@ class CommonSettings:
         )
 
 
-def _database_url(env: Env) -> str:
+def database_url(env: Env) -> str:
+    """`DATABASE_URL` (the development default when unset): a PostgreSQL scheme and a host."""
     url = env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        raise ConfigError("DATABASE_URL", "expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+    scheme, separator, _ = url.partition("://")
+    if not separator or scheme not in _DATABASE_URL_SCHEMES or not urlsplit(url).hostname:
+        raise ConfigError(
+            "DATABASE_URL",
+            "expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE (postgres:// works too)",
+        )
     return url
 
 

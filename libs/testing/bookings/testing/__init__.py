@@ -1,1 +1,1 @@
-"""Real PostgreSQL and Redis servers for tests: started on demand, always stopped."""
+"""Pytest fixtures for tests that need real PostgreSQL and Redis servers (see pytest_plugin)."""

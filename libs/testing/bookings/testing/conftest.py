@@ -1,1 +1,1 @@
-pytest_plugins = ["bookings.testing.pytest_plugin"]
+pytest_plugins = ["bookings.testing.pytest_plugin", "pytester"]

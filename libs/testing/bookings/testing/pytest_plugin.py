@@ -2,10 +2,15 @@
 
 Load it from a conftest.py with `pytest_plugins = ["bookings.testing.pytest_plugin"]`.
 `TEST_DATABASE_URL` / `TEST_REDIS_URL` point the fixtures at running servers; without them
-each test process starts throwaway servers of its own and stops them when it ends.
+each pytest process starts a throwaway PostgreSQL and a throwaway Redis the first time a test
+asks for one, and stops them when it ends. The test files that one process runs (under Pants,
+a batch: the files of `python_tests` targets with the same `batch_compatibility_tag`) share
+those servers.
 
-Isolation: every test module gets a fresh database cloned from a template (prepared once per
-process, see `prepare_database_template`), and every test gets a flushed Redis database.
+Isolation: every test module gets a fresh database cloned from a template, and every test gets
+a flushed Redis database. A process prepares one template for each `prepare_database_template`
+its modules use (a conftest.py overrides it to migrate), so modules whose directories prepare
+their databases differently may share a process.
 """
 
 from __future__ import annotations
@@ -19,14 +24,14 @@ import psycopg
 import pytest
 import redis
 
-from bookings.testing.postgres import (
+from bookings.servers.postgres import (
     create_database,
     database_url,
     drop_database,
     throwaway_postgres,
     unique_database_name,
 )
-from bookings.testing.redis import throwaway_redis
+from bookings.servers.redis import throwaway_redis
 
 TemplatePreparer = Callable[[str], None]
 
@@ -38,6 +43,34 @@ def pytest_configure(config: pytest.Config) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, interrupt)
+
+
+class DatabaseTemplates:
+    """The template databases on one server: one per preparer, made when first asked for."""
+
+    def __init__(self, server_url: str) -> None:
+        self._server_url = server_url
+        self._names: dict[TemplatePreparer, str] = {}
+
+    def prepared_by(self, prepare: TemplatePreparer) -> str:
+        """The name of the template that `prepare` filled."""
+        if prepare not in self._names:
+            name = unique_database_name("template")
+            create_database(self._server_url, name)
+            try:
+                url = database_url(self._server_url, name)
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+                prepare(url)
+            except BaseException:
+                drop_database(self._server_url, name)
+                raise
+            self._names[prepare] = name
+        return self._names[prepare]
+
+    def drop_all(self) -> None:
+        for name in self._names.values():
+            drop_database(self._server_url, name)
 
 
 @pytest.fixture(scope="session")
@@ -53,23 +86,25 @@ def postgres_server_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def prepare_database_template() -> TemplatePreparer:
-    """Fills the template database (given its URL) once per process; override to migrate."""
+    """Fills a template database (given its URL); override it in a conftest.py to migrate."""
     return lambda url: None
 
 
 @pytest.fixture(scope="session")
-def database_template(
-    postgres_server_url: str, prepare_database_template: TemplatePreparer
-) -> Iterator[str]:
-    name = unique_database_name("template")
-    create_database(postgres_server_url, name)
+def database_templates(postgres_server_url: str) -> Iterator[DatabaseTemplates]:
+    templates = DatabaseTemplates(postgres_server_url)
     try:
-        with psycopg.connect(database_url(postgres_server_url, name), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
-        prepare_database_template(database_url(postgres_server_url, name))
-        yield name
+        yield templates
     finally:
-        drop_database(postgres_server_url, name)
+        templates.drop_all()
+
+
+@pytest.fixture(scope="module")
+def database_template(
+    database_templates: DatabaseTemplates, prepare_database_template: TemplatePreparer
+) -> str:
+    """The name of the template database that this module's `prepare_database_template` filled."""
+    return database_templates.prepared_by(prepare_database_template)
 
 
 @pytest.fixture(scope="module")

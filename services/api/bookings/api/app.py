@@ -9,7 +9,8 @@ from litestar import Litestar
 from litestar.config.cors import CORSConfig
 from litestar.types import ControllerRouterHandler
 
-from bookings.api.authentication import SERVICES_STATE_KEY
+from bookings.api.app_state import AppState
+from bookings.api.authentication import APP_STATE_KEY
 from bookings.api.bodies import StrictJsonRequest
 from bookings.api.dependencies import APP_DEPENDENCIES
 from bookings.api.metrics import Metrics
@@ -19,7 +20,7 @@ from bookings.api.problems import handle_exception
 from bookings.api.routes.bookings import BookingsController
 from bookings.api.routes.login import login
 from bookings.api.routes.operations import health, metrics, ready
-from bookings.api.services import Services
+from bookings.api.routes.webhooks import WebhooksController
 from bookings.api.settings import ApiSettings
 
 API_VERSION = "1.0.0"
@@ -27,18 +28,24 @@ API_VERSION = "1.0.0"
 
 def create_app(settings: ApiSettings) -> Litestar:
     app_metrics = Metrics()
-    services = Services.build(settings, app_metrics)
+    app_state = AppState.build(settings, app_metrics)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # The server stops taking requests and lets in-flight ones finish before this exits.
-        await services.open()
+        await app_state.open()
         try:
             yield
         finally:
-            await services.close()
+            await app_state.close()
 
-    handlers: list[ControllerRouterHandler] = [BookingsController, health, ready, metrics]
+    handlers: list[ControllerRouterHandler] = [
+        BookingsController,
+        WebhooksController,
+        health,
+        ready,
+        metrics,
+    ]
     if settings.login_enabled:
         handlers.append(login)
     app = Litestar(
@@ -58,7 +65,7 @@ def create_app(settings: ApiSettings) -> Litestar:
         # Litestar's own request logging would duplicate ours (observability.py).
         logging_config=None,
     )
-    app.state[SERVICES_STATE_KEY] = services
+    app.state[APP_STATE_KEY] = app_state
     # Built now (Litestar caches it) so that what it lacks can be added before it is served.
     complete_document(app.openapi_schema)
     # Wrapping the whole handler (not route middleware) sees unknown paths and 405s too.

@@ -13,21 +13,21 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import HTTPScope
 
+from bookings.api.app_state import AppState
 from bookings.api.errors import NoUsableRole
 from bookings.api.observability import set_rate_limit_headers
 from bookings.api.rate_limit import Bucket
-from bookings.api.services import Services
 from bookings.auth import AuthError, Principal, Role, bearer_token
 from bookings.domain.access import Actor
 
-SERVICES_STATE_KEY = "services"
+APP_STATE_KEY = "app_state"
 ACTOR_STATE_KEY = "actor"
 _BOOKING_ROLES = (Role.PROVIDER, Role.ADMIN)
 
 
-def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:
-    services: Services = connection.app.state[SERVICES_STATE_KEY]
-    return services
+def app_state_of(connection: ASGIConnection[Any, Any, Any, Any]) -> AppState:
+    app_state: AppState = connection.app.state[APP_STATE_KEY]
+    return app_state
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -44,16 +44,16 @@ async def requires_booking_actor(
         # An OPTIONS answer only lists a path's methods, which the OpenAPI document publishes
         # anyway; it needs no caller.
         return
-    services = services_of(connection)
+    app_state = app_state_of(connection)
     try:
-        principal = authenticate(connection, services)
+        principal = authenticate(connection, app_state)
     except AuthError:
         # A failure costs the caller's address one request of its budget; past it, 429.
-        await services.rate_limiter.check(Bucket.AUTH_FAILURES, client_address(connection))
+        await app_state.rate_limiter.check(Bucket.AUTH_FAILURES, client_address(connection))
         raise
     # Counted before the role check, so that a token without a usable role is limited too.
     bucket = Bucket.READS if method in ("GET", "HEAD") else Bucket.WRITES
-    decision = await services.rate_limiter.check(bucket, principal.sub)
+    decision = await app_state.rate_limiter.check(bucket, principal.sub)
     if decision is not None:
         set_rate_limit_headers(connection.scope, decision.headers())
     connection.scope.setdefault("state", {})[ACTOR_STATE_KEY] = actor_of(principal)
@@ -64,10 +64,10 @@ def _method_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return cast(HTTPScope, connection.scope)["method"]
 
 
-def authenticate(connection: ASGIConnection[Any, Any, Any, Any], services: Services) -> Principal:
+def authenticate(connection: ASGIConnection[Any, Any, Any, Any], app_state: AppState) -> Principal:
     """The verified principal of the request's bearer token, or AuthError (401)."""
     token = bearer_token(connection.headers.get("authorization"))
-    return services.verified_tokens.principal_of(token)
+    return app_state.verified_tokens.principal_of(token)
 
 
 def actor_of(principal: Principal) -> Actor:

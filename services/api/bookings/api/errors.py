@@ -47,3 +47,18 @@ class MalformedBookingId(ApiError):
     def __init__(self, raw: str) -> None:
         shown = raw if len(raw) <= self._SHOWN else raw[: self._SHOWN] + "..."
         super().__init__(f"booking {shown!r} not found: a booking id is a UUID")
+
+
+class WebhookNotFound(ApiError):
+    """No such webhook endpoint or delivery, or one the caller may not see, or an id that is
+    not a UUID (404 alike: nothing is leaked)."""
+
+    _SHOWN = 60
+
+    def __init__(self, kind: str, raw: str) -> None:
+        shown = raw if len(raw) <= self._SHOWN else raw[: self._SHOWN] + "..."
+        super().__init__(f"{kind} {shown!r} not found")
+
+
+class TooManyWebhookEndpoints(ApiError):
+    """The caller owns as many webhook endpoints as one may (409)."""

@@ -8,8 +8,8 @@ from litestar.testing import TestClient
 
 from bookings.api.app import create_app
 from bookings.api.conftest import SettingsFactory, SlotFactory, TokenFactory
-from bookings.testing.processes import free_port
-from bookings.testing.redis import throwaway_redis
+from bookings.servers.processes import free_port
+from bookings.servers.redis import throwaway_redis
 
 
 def test_reads_over_the_limit_get_429_with_retry_after(

@@ -16,9 +16,9 @@ from granian.log import LogLevels
 from granian.server import Server
 
 from bookings.api.settings import ApiSettings
+from bookings.auth.settings import warn_about_open_audience
 from bookings.runtime.entrypoint import run
 from bookings.runtime.logs import configure_logging
-from bookings.runtime.tokens import warn_about_open_audience
 
 APP_FACTORY = "bookings.api.asgi:app_from_env"
 # Mirrors bookings.api.metrics.MULTIPROC_DIR_VAR; importing that module here would load

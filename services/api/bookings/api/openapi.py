@@ -3,6 +3,8 @@ Litestar leaves out of the document although the server enforces it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -16,6 +18,7 @@ from litestar.openapi.spec import (
 
 from bookings.api.problems import PROBLEM_JSON
 from bookings.api.schemas import BookingCreate, BookingUpdate, LoginRequest, Problem
+from bookings.api.webhook_schemas import WebhookCreate, WebhookUpdate
 
 BEARER = "BearerToken"
 SECURITY: list[dict[str, list[str]]] = [{BEARER: []}]
@@ -35,12 +38,13 @@ _DESCRIPTIONS = {
 }
 
 
-def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """Response specs for the problem statuses a route may answer with."""
+def problems(*statuses: int, described: Mapping[int, str] | None = None) -> dict[int, ResponseSpec]:
+    """Response specs for the problem statuses a route may answer with; `described` words
+    some of them for routes whose resource is not a booking."""
     return {
         status: ResponseSpec(
             data_container=Problem,
-            description=_DESCRIPTIONS[status],
+            description=(described or {}).get(status, _DESCRIPTIONS[status]),
             media_type=PROBLEM_JSON,
             generate_examples=False,
         )
@@ -70,32 +74,47 @@ def openapi_config(version: str) -> OpenAPIConfig:
 
 
 # Request bodies decode with `forbid_unknown_fields`; Litestar does not say so in their schemas.
-_CLOSED_BODIES = (BookingCreate, BookingUpdate, LoginRequest)
-# Operations that take a booking's id, reachable from the booking that createBooking returns.
-_BOOKING_ID_OPERATIONS = ("getBooking", "changeBooking", "cancelBooking")
-_BOOKING_ID_PARAMETER = "booking_id"
+_CLOSED_BODIES = (BookingCreate, BookingUpdate, LoginRequest, WebhookCreate, WebhookUpdate)
+# What a create returns links to the operations that take its id: per creating path, the id
+# parameter, what is created, and the operations.
+_CREATED_LINKS = (
+    ("/bookings", "booking_id", "booking", ("getBooking", "changeBooking", "cancelBooking")),
+    (
+        "/webhooks",
+        "webhook_id",
+        "webhook endpoint",
+        (
+            "getWebhook",
+            "changeWebhook",
+            "deleteWebhook",
+            "rotateWebhookSecret",
+            "listWebhookDeliveries",
+        ),
+    ),
+)
 
 
 def complete_document(document: OpenAPI) -> None:
     """Adds to Litestar's document what the server enforces or offers but Litestar cannot
-    derive: closed request bodies, and links from a created booking to what takes its id."""
+    derive: closed request bodies, and links from a created resource to what takes its id."""
     schemas = document.components.schemas if document.components else None
     for body in _CLOSED_BODIES:
         schema = (schemas or {}).get(body.__name__)
         if isinstance(schema, Schema):
             schema.additional_properties = False
-    created = document.paths["/bookings"].post if document.paths else None
-    if created is None or created.responses is None:
-        raise LookupError("createBooking is missing from the OpenAPI document")
-    response = created.responses["201"]
-    if isinstance(response, Reference):
-        raise LookupError("createBooking's 201 response is a reference")
-    response.links = {
-        operation_id: Link(
-            operation_id=operation_id,
-            parameters={_BOOKING_ID_PARAMETER: "$response.body#/id"},
-            description=f"The created booking's `id` is the `{_BOOKING_ID_PARAMETER}` of "
-            f"{operation_id}.",
-        )
-        for operation_id in _BOOKING_ID_OPERATIONS
-    }
+    for path, parameter, created_kind, operation_ids in _CREATED_LINKS:
+        created = document.paths[path].post if document.paths else None
+        if created is None or created.responses is None:
+            raise LookupError(f"POST {path} is missing from the OpenAPI document")
+        response = created.responses["201"]
+        if isinstance(response, Reference):
+            raise LookupError(f"POST {path}'s 201 response is a reference")
+        response.links = {
+            operation_id: Link(
+                operation_id=operation_id,
+                parameters={parameter: "$response.body#/id"},
+                description=f"The created {created_kind}'s `id` is the `{parameter}` of "
+                f"{operation_id}.",
+            )
+            for operation_id in operation_ids
+        }

@@ -1,9 +1,10 @@
 """Property-based fuzzing of every operation from the app's own OpenAPI document.
 
 Schemathesis generates valid and invalid requests per operation, then sequences of calls that
-follow the document's links (a created booking's id into get, change and cancel); every one of
-its checks runs on every response: no 5xx, documented statuses, media types, headers and
-schemas, invalid data refused, valid data accepted, auth not ignored, a created booking found.
+follow the document's links (a created booking's id into get, change and cancel; a created
+webhook endpoint's into get, change, delete, rotate and its deliveries); every one of its
+checks runs on every response: no 5xx, documented statuses, media types, headers and schemas,
+invalid data refused, valid data accepted, auth not ignored, a created resource found.
 Examples are bounded so that both tests run in seconds.
 """
 
@@ -78,12 +79,17 @@ def _bookable(slots: Iterator[int]) -> Callable[[Any], Any]:
     return move
 
 
+def _with_a_target(body: Any) -> Any:
+    """Gives a webhook endpoint's body a URL that endpoints may target outside production."""
+    return {**body, "url": "http://127.0.0.1:9/hook"} if isinstance(body, dict) else body
+
+
 def test_no_request_fails_any_check(make_settings: SettingsFactory, auth: TokenFactory) -> None:
     schema = _schema(_app(make_settings))
     # An admin reaches every route and sees every booking the fuzzer creates.
     headers = auth("fuzzer", "admin")
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
-    assert len(operations) >= 8
+    assert len(operations) >= 16
 
     for operation in operations:
 
@@ -104,11 +110,15 @@ def test_no_sequence_of_linked_calls_fails_any_check(
     move_to_a_free_slot = _bookable(itertools.count())
 
     @schema.hook("before_generate_body")
-    def half_of_the_new_bookings_fit_the_rules(context: Any, bodies: Any) -> Any:
-        # Random times are nearly always past, reversed or over 24 h: no booking, no scenario.
-        if context.operation is None or context.operation.label != "POST /bookings":
-            return bodies
-        return st.one_of(bodies, bodies.map(move_to_a_free_slot))
+    def half_of_the_new_resources_are_valid(context: Any, bodies: Any) -> Any:
+        # Random times are nearly always past, reversed or over 24 h, and random text is hardly
+        # ever an absolute URL: no booking or webhook endpoint, no scenario.
+        label = None if context.operation is None else context.operation.label
+        if label == "POST /bookings":
+            return st.one_of(bodies, bodies.map(move_to_a_free_slot))
+        if label == "POST /webhooks":
+            return st.one_of(bodies, bodies.map(_with_a_target))
+        return bodies
 
     answered: list[tuple[str, int]] = []
 
@@ -124,5 +134,6 @@ def test_no_sequence_of_linked_calls_fails_any_check(
     LinkedCalls.run(
         settings=settings(_SETTINGS, max_examples=SCENARIOS, stateful_step_count=STEPS_PER_SCENARIO)
     )
-    followed = {operation for operation, status in answered if status == 200}
+    followed = {operation for operation, status in answered if status in (200, 204)}
     assert {"getBooking", "changeBooking", "cancelBooking"} & followed
+    assert {"getWebhook", "changeWebhook", "deleteWebhook", "rotateWebhookSecret"} & followed

@@ -24,6 +24,8 @@ from bookings.api.errors import (
     NoUsableRole,
     RateLimited,
     RequestInFlight,
+    TooManyWebhookEndpoints,
+    WebhookNotFound,
 )
 from bookings.api.schemas import FieldError, Problem
 from bookings.auth import AuthError, ExpiredToken, InvalidToken
@@ -86,8 +88,10 @@ def problem_of(error: Exception) -> ProblemSpec | None:
     if isinstance(error, InvalidListRequest):
         errors = [FieldError(field="cursor", message=error.message)]
         return ProblemSpec(422, "validation", error.message, errors=errors)
-    if isinstance(error, MalformedBookingId):
+    if isinstance(error, MalformedBookingId | WebhookNotFound):
         return ProblemSpec(404, "not-found", error.message)
+    if isinstance(error, TooManyWebhookEndpoints):
+        return ProblemSpec(409, "webhook-endpoint-limit", error.message)
     if isinstance(error, RequestInFlight):
         return ProblemSpec(409, "request-in-flight", error.message)
     if isinstance(error, ValidationException):

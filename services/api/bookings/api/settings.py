@@ -6,9 +6,9 @@ import ipaddress
 from dataclasses import dataclass
 
 from bookings.auth import TokenSettings
+from bookings.auth.settings import token_settings
 from bookings.runtime.env import ConfigError, Env
 from bookings.runtime.settings import CommonSettings
-from bookings.runtime.tokens import token_settings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000

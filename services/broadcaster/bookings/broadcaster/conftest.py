@@ -16,9 +16,17 @@ import redis.asyncio as redis
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
+from bookings.broadcaster.feed import StreamFeed
 from bookings.broadcaster.server import Broadcaster, running
 from bookings.broadcaster.settings import BroadcasterSettings
-from bookings.events.stream import STREAM_KEY, entry_fields
+from bookings.events.encoding import envelope, timestamp
+from bookings.events.stream import (
+    DATA_FIELD,
+    EVENT_ID_FIELD,
+    OCCURRED_AT_FIELD,
+    STREAM_KEY,
+    entry_fields,
+)
 from bookings.runtime.env import Env
 
 pytest_plugins = ["bookings.testing.pytest_plugin"]
@@ -50,8 +58,7 @@ def settings(redis_url: str) -> BroadcasterSettings:
 @pytest.fixture
 async def broadcaster(settings: BroadcasterSettings) -> AsyncIterator[Broadcaster]:
     async with running(settings) as app:
-        async with asyncio.timeout(10):
-            await app.feed.wait_ready()
+        await Wire.feed_ready(app.feed)
         yield app
 
 
@@ -83,24 +90,27 @@ def token() -> Token:
     return make
 
 
-def envelope(event: str, provider_id: str, **data: Any) -> bytes:
+def event_fields(event: str, provider_id: str, **data: Any) -> dict[bytes, bytes]:
+    """The fields of a stream entry of a booking event, as the publisher writes them."""
     booking_id = str(uuid.uuid4())
-    body = {
-        "id": str(uuid.uuid4()),
-        "event": event,
-        "occurredAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        "data": {
-            "bookingId": booking_id,
-            "id": booking_id,
-            "providerId": provider_id,
-            "title": "Consultation",
-            "startTime": "2030-01-01T10:00:00Z",
-            "endTime": "2030-01-01T11:00:00Z",
-            "status": "scheduled",
-            **data,
-        },
+    booking = {
+        "bookingId": booking_id,
+        "id": booking_id,
+        "providerId": provider_id,
+        "title": "Consultation",
+        "startTime": "2030-01-01T10:00:00Z",
+        "endTime": "2030-01-01T11:00:00Z",
+        "status": "scheduled",
+        "version": 1,
+        **data,
     }
-    return msgspec.json.encode(body)
+    return entry_fields(
+        event,
+        msgspec.json.encode(booking),
+        event_id=str(uuid.uuid4()),
+        occurred_at=timestamp(datetime.now(UTC)),
+        provider_id=booking["providerId"],
+    )
 
 
 @pytest.fixture
@@ -109,9 +119,15 @@ async def publish(redis_url: str) -> AsyncIterator[Publish]:
     client = redis.Redis.from_url(redis_url)
 
     async def append(provider_id: str, event: str = "booking.created", **data: Any) -> str:
-        payload = envelope(event, provider_id, **data)
-        entry_id = await client.xadd(STREAM_KEY, entry_fields(event, payload))  # type: ignore[arg-type]
-        await client.publish(event, payload)
+        fields = event_fields(event, provider_id, **data)
+        entry_id = await client.xadd(STREAM_KEY, fields)  # type: ignore[arg-type]
+        message = envelope(
+            event_type=event,
+            event_id=fields[EVENT_ID_FIELD].decode(),
+            occurred_at=fields[OCCURRED_AT_FIELD].decode(),
+            data=fields[DATA_FIELD],
+        )
+        await client.publish(event, message)
         return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
 
     yield append
@@ -150,6 +166,13 @@ class Wire:
             except ConnectionClosed:
                 pass
         return ws.close_code
+
+    @staticmethod
+    async def feed_ready(feed: StreamFeed, timeout: float = 10.0) -> None:
+        """Waits until the feed's read loop runs and reaches Redis (what readiness reports)."""
+        async with asyncio.timeout(timeout):
+            while not feed.ready:
+                await asyncio.sleep(0.01)
 
     @staticmethod
     async def registered(app: Broadcaster, count: int, timeout: float = 5.0) -> None:

@@ -49,7 +49,7 @@ class StreamFeed:
         self._metrics = metrics
         self._block_ms = block_ms
         self._batch = batch
-        self._ready = asyncio.Event()
+        self._reachable = False
         self._running = False
         self._stopping = False
         self._reported: bool | None = None  # so an outage at start is logged too
@@ -60,10 +60,7 @@ class StreamFeed:
     @property
     def ready(self) -> bool:
         """True while the read loop runs and its last read of the stream reached Redis."""
-        return self._running and self._ready.is_set()
-
-    async def wait_ready(self) -> None:
-        await self._ready.wait()
+        return self._running and self._reachable
 
     @property
     def stopping(self) -> bool:
@@ -92,7 +89,7 @@ class StreamFeed:
                 await self._back_off()
         finally:
             self._running = False
-            self._ready.clear()
+            self._reachable = False
             self._metrics.stream_up.set(0)
 
     async def _follow(self) -> None:
@@ -140,15 +137,11 @@ class StreamFeed:
         if ready == self._reported:
             return
         self._reported = ready
+        self._reachable = ready
         if ready:
-            self._ready.set()
             log.info("event stream reachable")
+        elif error is None:
+            log.warning("event stream unreachable", detail="the feed stopped")
         else:
-            self._ready.clear()
-            if error is None:
-                log.warning("event stream unreachable", detail="the feed stopped")
-            else:
-                log.warning(
-                    "event stream unreachable", error=type(error).__name__, detail=str(error)
-                )
+            log.warning("event stream unreachable", error=type(error).__name__, detail=str(error))
         self._metrics.stream_up.set(1 if ready else 0)

@@ -23,7 +23,7 @@ async def test_stop_ends_the_feed_without_any_cancellation(settings: Broadcaster
     app = build(settings)
     feed_task = asyncio.create_task(app.feed.run())
     try:
-        await asyncio.wait_for(app.feed.wait_ready(), 10)
+        await Wire.feed_ready(app.feed)
         app.feed.stop()
         done, _ = await asyncio.wait({feed_task}, timeout=settings.stream_block_ms / 1000 + 5)
         assert feed_task in done

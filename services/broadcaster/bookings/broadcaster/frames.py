@@ -1,10 +1,12 @@
 """What listeners receive: a stream entry turned into one encoded frame, shared by every
 connection it goes to, plus the `resync` frame for listeners whose history was trimmed away.
 
-The envelope's `data` is passed through as raw JSON (never re-encoded), so fields a newer
-publisher adds reach listeners unchanged; only `data.providerId` is read, for filtering. Each
-frame carries the event's `eventId`, the same on every redelivery (listeners deduplicate on it),
-and `id`, the stream position to resume from.
+A frame is built from the entry's fields: its `data` is the event's data JSON as the outbox kept
+it, passed through as raw bytes (never decoded or re-encoded), so fields a newer publisher adds
+reach listeners unchanged; listeners are filtered on the entry's `providerId`. Each frame
+carries the event's `eventId`, the same on every redelivery (listeners deduplicate on it), and
+`id`, the stream position to resume from. Entries of earlier versions hold the whole envelope;
+only those are decoded, to take it apart.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ RESYNC = "resync"
 
 
 class _Envelope(msgspec.Struct, rename="camel"):
+    """An envelope as entries of earlier versions hold it."""
+
     id: str | None = None  # the event's id, as `eventId` is (older envelopes have only `id`)
     occurred_at: str | None = None
     data: msgspec.Raw = msgspec.Raw(b"null")
@@ -63,6 +67,24 @@ class Outgoing:
 
 
 def outgoing(entry: StreamEntry) -> Outgoing:
+    if entry.is_envelope:
+        return _from_envelope(entry)
+    frame = _Frame(
+        event=entry.event,
+        id=entry.id,
+        event_id=entry.event_id,
+        occurred_at=entry.occurred_at,
+        data=msgspec.Raw(entry.data),
+    )
+    return Outgoing(
+        key=parse_stream_id(entry.id),
+        event=entry.event,
+        provider_id=entry.provider_id,
+        payload=_encoder.encode(frame),
+    )
+
+
+def _from_envelope(entry: StreamEntry) -> Outgoing:
     try:
         envelope = _envelope_decoder.decode(entry.data)
     except msgspec.DecodeError as error:

@@ -40,7 +40,7 @@ async def test_two_replicas_each_deliver_every_event_to_their_own_listeners(
     settings = BroadcasterSettings.from_env(Env(broadcaster_env(redis_url)))
     async with running(settings) as first, running(settings) as second:
         for app in (first, second):
-            await asyncio.wait_for(app.feed.wait_ready(), 10)
+            await Wire.feed_ready(app.feed)
         secret = token("root", "admin")
         async with (
             connect(f"ws://127.0.0.1:{first.port}/ws?token={secret}") as one,

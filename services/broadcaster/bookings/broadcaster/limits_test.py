@@ -28,7 +28,7 @@ async def limited(redis_url: str) -> AsyncIterator[Broadcaster]:
         BROADCASTER_AUTH_TIMEOUT_SECONDS="30",
     )
     async with running(BroadcasterSettings.from_env(Env(env))) as app:
-        await asyncio.wait_for(app.feed.wait_ready(), 10)
+        await Wire.feed_ready(app.feed)
         yield app
 
 
@@ -64,7 +64,7 @@ async def test_connection_over_the_per_subject_limit_closes_4429(
 ) -> None:
     env = broadcaster_env(redis_url, BROADCASTER_MAX_CONNECTIONS_PER_SUBJECT="2")
     async with running(BroadcasterSettings.from_env(Env(env))) as app:
-        await asyncio.wait_for(app.feed.wait_ready(), 10)
+        await Wire.feed_ready(app.feed)
         url = f"ws://127.0.0.1:{app.port}/ws?token={token('prov-1', 'provider')}"
         async with connect(url) as first, connect(url) as second:
             await wire.registered(app, 2)
@@ -106,7 +106,7 @@ async def test_replays_beyond_the_limit_wait_for_a_slot_then_get_everything(
 
     monkeypatch.setattr(resume, "catch_up", held_replay)
     async with running(BroadcasterSettings.from_env(Env(env))) as app:
-        await asyncio.wait_for(app.feed.wait_ready(), 10)
+        await Wire.feed_ready(app.feed)
         start = await publish("prov-a")
         missed = await publish("prov-a")
         url = f"ws://127.0.0.1:{app.port}/ws?token={token('root', 'admin')}&lastEventId={start}"

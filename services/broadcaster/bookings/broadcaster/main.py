@@ -6,12 +6,12 @@ import asyncio
 import sys
 from collections.abc import Callable
 
+from bookings.auth.settings import warn_about_open_audience
 from bookings.broadcaster.server import serve_until_terminated
 from bookings.broadcaster.settings import BroadcasterSettings
 from bookings.runtime.entrypoint import run
 from bookings.runtime.env import Env
 from bookings.runtime.logs import configure_logging
-from bookings.runtime.tokens import warn_about_open_audience
 
 SERVICE = "broadcaster"
 

@@ -16,7 +16,7 @@ import pytest
 from websockets.asyncio.client import connect
 
 from bookings.broadcaster.conftest import Token, Wire, broadcaster_env
-from bookings.testing.processes import free_port, stop_process, wait_until_ok
+from bookings.servers.processes import free_port, stop_process, wait_until_ok
 
 
 def _process_env(**values: str) -> dict[str, str]:

@@ -18,13 +18,13 @@ import redis
 from websockets.asyncio.client import connect
 from websockets.protocol import State
 
-from bookings.broadcaster.conftest import Token, Wire, broadcaster_env, envelope
+from bookings.broadcaster.conftest import Token, Wire, broadcaster_env, event_fields
 from bookings.broadcaster.server import running
 from bookings.broadcaster.settings import BroadcasterSettings
-from bookings.events.stream import STREAM_KEY, entry_fields
+from bookings.events.stream import STREAM_KEY
 from bookings.runtime.env import Env
-from bookings.testing.processes import free_port, stop_process
-from bookings.testing.redis import find_redis_server
+from bookings.servers.processes import free_port, stop_process
+from bookings.servers.redis import find_redis_server
 
 
 @contextmanager
@@ -52,8 +52,7 @@ def start_redis(port: int, folder: Path) -> subprocess.Popen[bytes]:
 def append(port: int, provider_id: str) -> str:
     client = redis.Redis(port=port)
     try:
-        payload = envelope("booking.created", provider_id)
-        fields: Any = entry_fields("booking.created", payload)
+        fields: Any = event_fields("booking.created", provider_id)
         entry_id: Any = client.xadd(STREAM_KEY, fields)
         return str(entry_id.decode())
     finally:
@@ -86,7 +85,7 @@ async def test_redis_restart_loses_no_event_and_keeps_listeners(
         try:
             env = broadcaster_env(f"redis://127.0.0.1:{port}/0")
             async with running(BroadcasterSettings.from_env(Env(env))) as app:
-                await asyncio.wait_for(app.feed.wait_ready(), 10)
+                await Wire.feed_ready(app.feed)
                 base = f"http://127.0.0.1:{app.port}"
                 async with connect(
                     f"ws://127.0.0.1:{app.port}/ws?token={token('r', 'admin')}"
@@ -121,7 +120,7 @@ async def test_resuming_while_redis_is_down_closes_1013_to_retry_later(
             first = append(port, "prov-a")
             env = broadcaster_env(f"redis://127.0.0.1:{port}/0")
             async with running(BroadcasterSettings.from_env(Env(env))) as app:
-                await asyncio.wait_for(app.feed.wait_ready(), 10)
+                await Wire.feed_ready(app.feed)
                 stop_process(redis_process)
                 url = (
                     f"ws://127.0.0.1:{app.port}/ws?token={token('r', 'admin')}&lastEventId={first}"

@@ -17,7 +17,7 @@ import structlog
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.frames import CloseCode
 
-from bookings.broadcaster.filters import Filter
+from bookings.broadcaster.filters import OfProvider
 from bookings.broadcaster.frames import Outgoing
 from bookings.broadcaster.metrics import Metrics
 
@@ -30,11 +30,15 @@ _HARD_LIMIT_FACTOR = 4
 @dataclass(eq=False, slots=True)
 class Listener:
     connection: ServerConnection
-    filter: Filter
+    # None: every event, those of no booking included.
+    filter: OfProvider | None
     subject: str
     replaying: bool = False
     pending: list[Outgoing] = field(default_factory=list)
     over_bound_since: float | None = None
+
+    def receives(self, event: Outgoing) -> bool:
+        return self.filter is None or self.filter.matches(event)
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class Registry:
         for event in events:
             live: list[ServerConnection] = []
             for listener in listeners:
-                if not listener.filter.matches(event):
+                if not listener.receives(event):
                     continue
                 if listener.replaying:
                     listener.pending.append(event)

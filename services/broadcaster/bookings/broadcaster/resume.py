@@ -43,7 +43,7 @@ async def catch_up(
         # once, where a replay would repeat that for every listener resuming over it.
         async for read in stream_reads.replay_after(client, after, batch=batch):
             for event in read.events:
-                if listener.filter.matches(event):
+                if listener.receives(event):
                     await connection.send(event.payload, text=True)
                     metrics.frames_sent.inc()
                 last_sent = event.key

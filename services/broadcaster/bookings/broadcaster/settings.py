@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bookings.auth import TokenSettings
+from bookings.auth.settings import token_settings
 from bookings.runtime.env import Env
 from bookings.runtime.settings import CommonSettings
-from bookings.runtime.tokens import token_settings
 
 DEFAULT_PORT = 3001
 

@@ -26,7 +26,7 @@ async def strict_broadcaster(redis_url: str) -> AsyncIterator[Broadcaster]:
         BROADCASTER_SLOW_CLIENT_GRACE_SECONDS="0.3",
     )
     async with running(BroadcasterSettings.from_env(Env(env))) as app:
-        await asyncio.wait_for(app.feed.wait_ready(), 10)
+        await Wire.feed_ready(app.feed)
         yield app
 
 

@@ -1,1 +1,1 @@
-"""The worker: outbox relay, reminder scheduler, reminder jobs and reconciler."""
+"""The worker: outbox relay, reminder scheduler, reminder jobs, reconciler, webhook sender."""

@@ -6,13 +6,16 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 import redis
 
@@ -21,8 +24,7 @@ from bookings.domain.commands import CancelBooking, ChangeBooking, CreateBooking
 from bookings.domain.decisions import Context
 from bookings.domain.handlers import cancel_booking, change_booking, create_booking
 from bookings.domain.model import Booking
-from bookings.events.codec import decode_event
-from bookings.events.schemas import Event
+from bookings.events.schemas import BookingData
 from bookings.events.stream import STREAM_KEY, entry_from_redis
 from bookings.migrations.config import upgrade
 from bookings.persistence.database import Database
@@ -39,12 +41,18 @@ WORKER_ENV = {
     "REMINDER_LEAD_SECONDS": str(LEAD.total_seconds()),
     "SCHEDULER_INTERVAL_SECONDS": "0.05",
     "OUTBOX_POLL_INTERVAL_SECONDS": "0.2",
-    "RECONCILE_INTERVAL_SECONDS": "1",
+    "RECONCILE_INTERVAL_SECONDS": "0.25",
     "RECONCILE_HORIZON_SECONDS": "5",
     "REMINDER_JOB_TIMEOUT_SECONDS": "2",
     "METRICS_PORT": "0",
     "LOG_FORMAT": "json",
 }
+# Long enough for every periodic loop of the worker to run a few passes (the reconciler's is the
+# longest): what a test waits for something that should not happen, such as a second reminder.
+SETTLE_S = 3 * float(WORKER_ENV["RECONCILE_INTERVAL_SECONDS"])
+# Worker processes compile the sources they import once, not each on its own: bytecode goes to
+# a cache of the tests' own, also where writing it beside the sources is turned off.
+BYTECODE_CACHE = Path(tempfile.gettempdir()) / "bookings-worker-tests-bytecode"
 
 
 @pytest.fixture(scope="session")
@@ -85,13 +93,20 @@ class WorkerProcess:
         self.process.wait(timeout=10)
 
     def stop(self) -> int:
+        self.terminate()
+        return self.wait_stopped()
+
+    def terminate(self) -> None:
+        """SIGTERM, if it still runs: a clean stop."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+
+    def wait_stopped(self) -> int:
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
         return self.process.returncode
 
     def log(self) -> str:
@@ -102,13 +117,15 @@ StartWorker = Callable[..., WorkerProcess]
 
 
 def worker_env(database_url: str, redis_url: str, **env: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     return {
-        **os.environ,
+        **inherited,
         **WORKER_ENV,
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         # The test runner's import path (a pex, a virtualenv or PYTHONPATH).
         "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+        "PYTHONPYCACHEPREFIX": str(BYTECODE_CACHE),
         **env,
     }
 
@@ -128,7 +145,9 @@ def start_worker(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[
 
     yield start
     for worker in started:
-        worker.stop()
+        worker.terminate()  # all at once: they stop side by side
+    for worker in started:
+        worker.wait_stopped()
 
 
 @pytest.fixture(scope="module")
@@ -199,22 +218,35 @@ def bookings(postgres_url: str) -> Iterator[Bookings]:
     database.close()
 
 
+@dataclass(frozen=True)
+class PublishedEvent:
+    """An event as a stream entry carries it: its id, type and decoded data."""
+
+    id: UUID
+    event: str
+    data: BookingData
+
+
 class PublishedEvents:
-    """What reached the Redis stream (the same bytes went to pub/sub)."""
+    """What reached the Redis stream (the same data went to pub/sub)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self.client = client
 
-    def all(self) -> list[Event]:
-        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], self.client.xrange(STREAM_KEY))
-        return [decode_event(entry_from_redis(i, fields).data) for i, fields in entries]
-
-    def of(self, booking_id: UUID, event: str) -> list[Event]:
+    def all(self) -> list[PublishedEvent]:
+        raw = cast(list[tuple[bytes, dict[bytes, bytes]]], self.client.xrange(STREAM_KEY))
+        entries = [entry_from_redis(entry_id, fields) for entry_id, fields in raw]
         return [
-            e
-            for e in self.all()
-            if e.data.booking_id == booking_id and type(e).__struct_config__.tag == event
+            PublishedEvent(
+                id=UUID(str(entry.event_id)),
+                event=entry.event,
+                data=msgspec.json.decode(entry.data, type=BookingData),
+            )
+            for entry in entries
         ]
+
+    def of(self, booking_id: UUID, event: str) -> list[PublishedEvent]:
+        return [e for e in self.all() if e.data.booking_id == booking_id and e.event == event]
 
     def wait_for(self, predicate: Callable[[], object], *, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout

@@ -11,11 +11,11 @@ import redis
 import sqlalchemy as sa
 from rq.job import JobStatus
 
-from bookings.events.reminders import JsonJob, reminder_job_id
 from bookings.persistence.tables import outbox
-from bookings.testing.processes import free_port, stop_process
-from bookings.testing.redis import find_redis_server
-from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker
+from bookings.servers.processes import free_port, stop_process
+from bookings.servers.redis import find_redis_server
+from bookings.worker.conftest import SETTLE_S, Bookings, PublishedEvents, StartWorker
+from bookings.worker.reminder_queue import JsonJob, reminder_job_id
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float, what: str) -> None:
@@ -30,7 +30,7 @@ def reminder_rows(bookings: Bookings, booking_id: object) -> int:
     with bookings.database.engine.connect() as connection:
         statement = sa.select(sa.func.count()).where(
             outbox.c.event_type == "booking.reminder",
-            outbox.c.payload["data"]["bookingId"].astext == str(booking_id),
+            outbox.c.booking_id == booking_id,
         )
         count: int = connection.execute(statement).scalar_one()
         return count
@@ -43,8 +43,10 @@ def test_a_jobs_role_killed_in_the_middle_of_a_job_still_sends_the_reminder_once
     postgres_url: str,
     redis_url: str,
 ) -> None:
-    start_worker("relay", "scheduler", "reconciler")
-    jobs = start_worker("jobs")
+    # A job is abandoned once silent for its timeout plus a margin: the shortest timeout.
+    timeout = {"REMINDER_JOB_TIMEOUT_SECONDS": "1"}
+    start_worker("relay", "scheduler", "reconciler", **timeout)
+    jobs = start_worker("jobs", **timeout)
     booking = bookings.create(due_in=1.0)
     client = redis.Redis.from_url(redis_url)
     job_id = reminder_job_id(booking.id)
@@ -61,12 +63,12 @@ def test_a_jobs_role_killed_in_the_middle_of_a_job_still_sends_the_reminder_once
         time.sleep(0.3)
         jobs.kill()
         blocker.rollback()
-    start_worker("jobs")
+    start_worker("jobs", **timeout)
 
     published.wait_for(
         lambda: published.of(booking.id, "booking.reminder"), timeout=30, what="the reminder"
     )
-    time.sleep(1.5)  # would a second one follow?
+    time.sleep(SETTLE_S)  # would a second one follow?
 
     assert len(published.of(booking.id, "booking.reminder")) == 1
     assert reminder_rows(bookings, booking.id) == 1
@@ -78,7 +80,7 @@ def test_reminders_lost_by_redis_are_scheduled_again_and_sent_once(
     start_worker: StartWorker, bookings: Bookings, published: PublishedEvents, redis_url: str
 ) -> None:
     start_worker()
-    booking = bookings.create(due_in=4.0)
+    booking = bookings.create(due_in=2.5)
     client = redis.Redis.from_url(redis_url)
     wait_until(
         lambda: client.exists(JsonJob.key_for(reminder_job_id(booking.id))),
@@ -87,11 +89,12 @@ def test_reminders_lost_by_redis_are_scheduled_again_and_sent_once(
     )
 
     client.flushdb()  # Redis lost everything: the schedule, the queue, the stream
+    assert bookings.reminded_at(booking.id) is None  # lost before it was sent
 
     published.wait_for(
         lambda: published.of(booking.id, "booking.reminder"), timeout=15, what="the reminder"
     )
-    time.sleep(1.0)
+    time.sleep(SETTLE_S)  # would a second one follow?
     assert len(published.of(booking.id, "booking.reminder")) == 1
     assert reminder_rows(bookings, booking.id) == 1
     client.close()
@@ -143,7 +146,7 @@ def test_events_committed_while_redis_is_down_are_published_once_it_is_back(
             timeout=30,
             what="the events of every booking",
         )
-        time.sleep(1.0)
+        time.sleep(SETTLE_S)  # would any go out twice?
         published_ids = [e.id for e in events.all() if e.data.booking_id in wanted]
         events.client.close()
 

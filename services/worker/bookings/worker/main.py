@@ -1,5 +1,6 @@
 """Entry point: `worker [ROLE ...]` runs roles (all of them by default), `worker health [ROLE ...]`
-checks them. Roles: relay, scheduler, jobs, reconciler. Configuration comes from env vars.
+checks them. Roles: relay, scheduler, jobs, reconciler, webhooks. Configuration comes from env
+vars.
 """
 
 from __future__ import annotations

@@ -5,12 +5,13 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 import redis
 
-from bookings.testing.processes import free_port
+from bookings.servers.processes import free_port
 from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker, worker_env
 from bookings.worker.heartbeat import heartbeat_key
 from bookings.worker.main import run
@@ -48,12 +49,15 @@ def test_health_passes_only_for_roles_that_are_alive(
     start_worker: StartWorker, postgres_url: str, redis_url: str
 ) -> None:
     start_worker("relay")
+    checks = [(redis_url, "relay"), (redis_url,), ("redis://127.0.0.1:1/0", "relay")]
+    with ThreadPoolExecutor() as pool:  # side by side: each is a process start
+        alive, missing, down = pool.map(
+            lambda check: worker_command(postgres_url, check[0], "health", *check[1:]), checks
+        )
 
-    assert worker_command(postgres_url, redis_url, "health", "relay").returncode == 0
-    missing = worker_command(postgres_url, redis_url, "health")
+    assert alive.returncode == 0
     assert missing.returncode == 1
     assert "role jobs is not alive" in missing.stderr
-    down = worker_command(postgres_url, "redis://127.0.0.1:1/0", "health", "relay")
     assert down.returncode == 1
     assert "Redis is unreachable" in down.stderr
 

@@ -4,8 +4,9 @@ PostgreSQL is the record of which reminders are owed; Redis only holds their sch
 pass reads the owed reminders due before `now + horizon` and schedules again each one that
 Redis holds no live job for (its data was lost, a worker died mid-job, a schedule went
 missing in a race). Scheduling twice is harmless: the job sends only what is still owed.
-Housekeeping: expired idempotency keys and published outbox rows past their retention are
-deleted, and the event stream is trimmed by age.
+Housekeeping: expired idempotency keys, published outbox rows and finished (delivered or
+failed) webhook deliveries past their retention are deleted, and the event stream is trimmed by
+age.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 import redis
 import structlog
 
-from bookings.events.reminders import ReminderSchedule
 from bookings.events.trimming import trim_stream_by_age
 from bookings.persistence.database import Database
 from bookings.persistence.reminders import owed_reminders
@@ -25,8 +25,10 @@ from bookings.persistence.retention import (
     delete_idempotency_keys_before,
     delete_published_outbox_rows_before,
 )
+from bookings.persistence.webhook_deliveries import delete_finished_deliveries_before
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.metrics import WorkerMetrics
+from bookings.worker.reminder_schedule import ReminderSchedule
 
 log = structlog.get_logger(__name__)
 
@@ -42,6 +44,7 @@ class ReconcilerPolicy:
     idempotency_key_ttl: timedelta
     outbox_retention: timedelta
     stream_max_age: timedelta
+    webhook_delivery_retention: timedelta
 
 
 class Reconciler:
@@ -93,12 +96,17 @@ class Reconciler:
             self._database.engine, now - self._policy.outbox_retention
         )
         self._metrics.outbox_rows_deleted.inc(pruned)
+        finished = delete_finished_deliveries_before(
+            self._database.engine, now - self._policy.webhook_delivery_retention
+        )
+        self._metrics.webhook_deliveries_deleted.inc(finished)
         trimmed = trim_stream_by_age(self._client, max_age=self._policy.stream_max_age, now=now)
-        if deleted or pruned or trimmed:
+        if deleted or pruned or finished or trimmed:
             log.info(
                 "housekeeping",
                 idempotency_keys_deleted=deleted,
                 outbox_rows_deleted=pruned,
+                webhook_deliveries_deleted=finished,
                 stream_entries_trimmed=trimmed,
             )
 

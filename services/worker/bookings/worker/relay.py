@@ -1,13 +1,17 @@
-"""The outbox relay: publishes committed events to Redis and keeps reminder schedules in step.
+"""The outbox relay: publishes committed events to Redis, records their webhook deliveries and
+keeps reminder schedules in step.
 
 Each batch is one PostgreSQL transaction: take the relay turn (one relay publishes at a time, so
 a booking's events go out in version order, see `bookings.persistence.outbox`), claim rows
-(`FOR UPDATE SKIP LOCKED`), write every
-event to its channel and to the stream together with the reminder schedule changes in one Redis
-MULTI/EXEC, then mark the rows published and commit. If Redis fails, nothing is marked and the
-batch is claimed again later; if the commit fails after Redis took the batch, the events go out
-again (at least once, never lost). A NOTIFY on channel `outbox` wakes the relay at once; a poll
-catches anything a lost notification would have left behind.
+(`FOR UPDATE SKIP LOCKED`), bring the reminder schedules in step (idempotent, so a batch that
+fails later may do it again), record one webhook delivery per event and matching endpoint, write
+every event to its channel and to the stream in one Redis MULTI/EXEC, then mark the rows
+published and commit: the deliveries commit exactly with `published_at`. The relay routes and
+plans by the outbox row's columns; an event's data goes out as the bytes the row keeps, never
+decoded. If Redis fails, nothing is marked or recorded and the batch is claimed again later; if
+the commit fails after Redis took the batch, the events go out again (at least once, never
+lost). A NOTIFY on channel `outbox` wakes the relay at once; a poll catches anything a lost
+notification would have left behind.
 """
 
 from __future__ import annotations
@@ -16,26 +20,25 @@ import threading
 from datetime import UTC, datetime
 from uuid import UUID
 
-import msgspec
 import psycopg
-import redis
 import structlog
 
-from bookings.events.codec import decode_event
+from bookings.events.encoding import timestamp
 from bookings.events.publisher import EventPublisher, OutgoingEvent
-from bookings.events.reminders import ReminderSchedule
-from bookings.events.schemas import BookingCancelled, BookingCreated, BookingReminder, Event
+from bookings.events.schemas import CANCELLED, CREATED, REMINDER
 from bookings.persistence.database import Database
 from bookings.persistence.outbox import (
     OutboxRow,
     claim_unpublished,
     mark_published,
     outbox_lag,
+    record_webhook_deliveries,
     take_relay_turn,
 )
 from bookings.persistence.urls import libpq_url
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.metrics import WorkerMetrics
+from bookings.worker.reminder_schedule import ReminderSchedule
 
 log = structlog.get_logger(__name__)
 
@@ -47,7 +50,6 @@ class Relay:
     def __init__(
         self,
         database: Database,
-        client: redis.Redis,
         publisher: EventPublisher,
         schedule: ReminderSchedule,
         metrics: WorkerMetrics,
@@ -55,7 +57,6 @@ class Relay:
         batch_size: int,
     ) -> None:
         self._database = database
-        self._client = client
         self._publisher = publisher
         self._schedule = schedule
         self._metrics = metrics
@@ -78,15 +79,13 @@ class Relay:
             rows = claim_unpublished(connection, limit=self._batch_size)
             if not rows:
                 return 0
-            with self._client.pipeline(transaction=True) as pipeline:
-                self._publisher.add_to(
-                    pipeline,
-                    [OutgoingEvent(row.channel, row.payload, str(row.event_id)) for row in rows],
-                )
-                self._plan_reminders(pipeline, rows)
-                pipeline.execute()
+            # Schedules first: doing that again is harmless, publishing again is not.
+            self._plan_reminders(rows)
+            ids = [row.id for row in rows]
+            record_webhook_deliveries(connection, ids)
+            self._publisher.publish([_outgoing(row) for row in rows])
             now = datetime.now(UTC)
-            mark_published(connection, [row.id for row in rows], now=now)
+            mark_published(connection, ids, now=now)
         self._metrics.outbox_published.inc(len(rows))
         for row in rows:
             self._metrics.outbox_publish_delay.observe((now - row.created_at).total_seconds())
@@ -100,32 +99,34 @@ class Relay:
         age = 0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds()
         self._metrics.outbox_lag.set(max(age, 0.0))
 
-    def _plan_reminders(self, pipeline: redis.client.Pipeline, rows: list[OutboxRow]) -> None:
+    def _plan_reminders(self, rows: list[OutboxRow]) -> None:
         """Brings each booking's reminder schedule to what its last event in the batch says."""
-        last: dict[UUID, Event] = {}
+        last: dict[UUID, OutboxRow] = {}
         for row in rows:
-            try:
-                event = decode_event(row.payload)
-            except msgspec.MsgspecError as error:
-                # Published anyway: listeners decide; the reconciler still sees the booking.
-                log.error("outbox event not understood", outbox_id=row.id, error=str(error))
-                continue
-            if not isinstance(event, BookingReminder):
-                last[event.data.booking_id] = event
-        for booking_id, event in last.items():
-            data = event.data
-            if isinstance(event, BookingCancelled):
-                self._schedule.cancel(booking_id, pipeline)
-            elif data.version is None or data.reminder_due_at is None:
-                log.warning("event without reminder fields", event_id=str(event.id))
+            if row.event_type != REMINDER:
+                last[row.booking_id] = row
+        for booking_id, row in last.items():
+            if row.event_type == CANCELLED:
+                self._schedule.cancel(booking_id)
+            elif row.reminder_due_at is None:
+                log.warning("event without a reminder due time", event_id=str(row.event_id))
             else:
                 self._schedule.schedule(
                     booking_id,
-                    data.version,
-                    data.reminder_due_at,
-                    pipeline,
-                    new_booking=isinstance(event, BookingCreated),
+                    row.version,
+                    row.reminder_due_at,
+                    new_booking=row.event_type == CREATED,
                 )
+
+
+def _outgoing(row: OutboxRow) -> OutgoingEvent:
+    return OutgoingEvent(
+        event_type=row.event_type,
+        event_id=str(row.event_id),
+        occurred_at=timestamp(row.created_at),
+        provider_id=row.provider_id,
+        data=row.data,
+    )
 
 
 def run_relay(

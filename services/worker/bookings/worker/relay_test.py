@@ -10,15 +10,14 @@ import redis
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
 
-from bookings.events.codec import decode_event
 from bookings.events.publisher import EventPublisher, OutgoingEvent
-from bookings.events.reminders import ReminderSchedule
 from bookings.events.stream import STREAM_KEY, entry_from_redis
 from bookings.persistence.database import Database
 from bookings.persistence.tables import outbox
 from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker
 from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.relay import Relay
+from bookings.worker.reminder_schedule import ReminderSchedule
 from bookings.worker.role_process import reminder_schedule
 from bookings.worker.settings import WorkerSettings
 
@@ -34,7 +33,7 @@ def make_relay(database: Database, client: redis.Redis) -> tuple[Relay, Reminder
     schedule = reminder_schedule(client, WorkerSettings.from_env())
     publisher = EventPublisher(client, stream_max_length=10_000)
     metrics = WorkerMetrics(CollectorRegistry())
-    return Relay(database, client, publisher, schedule, metrics, batch_size=50), schedule
+    return Relay(database, publisher, schedule, metrics, batch_size=50), schedule
 
 
 def unpublished(database: Database) -> int:
@@ -112,11 +111,11 @@ class SlowFirstBatch(EventPublisher):
         super().__init__(client, stream_max_length=10_000)
         self.claimed = threading.Event()
 
-    def add_to(self, pipeline: redis.client.Pipeline, events: Sequence[OutgoingEvent]) -> None:
+    def publish(self, events: Sequence[OutgoingEvent]) -> list[str]:
         if not self.claimed.is_set():
             self.claimed.set()
             time.sleep(1.0)
-        super().add_to(pipeline, events)
+        return super().publish(events)
 
 
 def test_with_two_relays_a_bookings_events_reach_the_stream_in_version_order(
@@ -129,9 +128,7 @@ def test_with_two_relays_a_bookings_events_reach_the_stream_in_version_order(
     schedule = reminder_schedule(schedule_client, WorkerSettings.from_env())
     metrics = WorkerMetrics(CollectorRegistry())
     slow_publisher = SlowFirstBatch(schedule_client)
-    slow = Relay(
-        bookings.database, schedule_client, slow_publisher, schedule, metrics, batch_size=5
-    )
+    slow = Relay(bookings.database, slow_publisher, schedule, metrics, batch_size=5)
     fast, _ = make_relay(bookings.database, schedule_client)
 
     slow_relay = threading.Thread(target=slow.drain)
@@ -147,15 +144,21 @@ def test_with_two_relays_a_bookings_events_reach_the_stream_in_version_order(
         assert versions == [1, 2, 3]
 
 
-def test_every_stream_entry_names_the_event_id_of_its_envelope(
-    bookings: Bookings, published: PublishedEvents, schedule_client: redis.Redis
+def test_every_stream_entry_carries_the_event_and_its_outbox_data_bytes(
+    bookings: Bookings, schedule_client: redis.Redis
 ) -> None:
     relay, _ = make_relay(bookings.database, schedule_client)
     bookings.cancel(bookings.create(due_in=60))
+    with bookings.database.engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(outbox.c.event_id, outbox.c.event_type, outbox.c.provider_id, outbox.c.data)
+            .where(outbox.c.published_at.is_(None))
+            .order_by(outbox.c.id)
+        ).all()
     relay.drain()
-    entries = cast(list[tuple[bytes, dict[bytes, bytes]]], schedule_client.xrange(STREAM_KEY))
-    assert entries
-    for entry_id, fields in entries:
-        entry = entry_from_redis(entry_id, fields)
-        envelope = decode_event(entry.data)
-        assert entry.event_id == str(envelope.id) == str(envelope.event_id)
+    raw = cast(list[tuple[bytes, dict[bytes, bytes]]], schedule_client.xrange(STREAM_KEY))
+    entries = [entry_from_redis(entry_id, fields) for entry_id, fields in raw]
+    assert [(e.event_id, e.event, e.provider_id, e.data) for e in entries] == [
+        (str(row.event_id), row.event_type, row.provider_id, row.data) for row in rows
+    ]
+    assert all(entry.occurred_at and entry.occurred_at.endswith("Z") for entry in entries)

@@ -12,22 +12,24 @@ from rq.job import JobStatus, Retry
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from rq.utils import import_attribute
 
-from bookings.events.reminders import (
-    REMINDER_QUEUE,
-    JsonJob,
-    ReminderSchedule,
-    reminder_job_id,
-    reminder_queue,
-)
-from bookings.events.scheduler import ReminderScheduler
 from bookings.persistence.database import Database
 from bookings.worker import reminder_job
 from bookings.worker.conftest import Bookings
 from bookings.worker.heartbeat import Heartbeat
-from bookings.worker.jobs import reminder_worker
+from bookings.worker.jobs import RETRY_INTERVALS, reminder_worker
 from bookings.worker.metrics import WorkerMetrics
+from bookings.worker.reminder_queue import (
+    DUE_AT_META,
+    REMINDER_QUEUE,
+    JsonJob,
+    reminder_job_id,
+    reminder_queue,
+    reminder_scheduler,
+)
+from bookings.worker.reminder_schedule import ReminderSchedule
 from bookings.worker.role_process import reminder_schedule
 from bookings.worker.roles import Role
+from bookings.worker.scheduler import queue_due_reminders, queue_due_retries
 from bookings.worker.settings import WorkerSettings
 
 
@@ -48,7 +50,8 @@ def run_due_jobs(client: redis.Redis, database: Database) -> WorkerMetrics:
     metrics = WorkerMetrics(CollectorRegistry())
     lead = timedelta(seconds=2)
     reminder_job.install(reminder_job.JobRuntime(database, lead, metrics))
-    ReminderScheduler(client, interval=0.05).enqueue_jobs()
+    queue_due_reminders(reminder_scheduler(client), datetime.now(UTC))
+    queue_due_retries(reminder_queue(client))
     heartbeat = Heartbeat(client, Role.JOBS, stall_after_s=60)
     worker = reminder_worker(client, metrics, stop=threading.Event(), heartbeat=heartbeat)
     worker.work(burst=True, logging_level="WARNING")
@@ -137,12 +140,29 @@ def test_a_transient_failure_is_retried_later(client: redis.Redis) -> None:
     unreachable = Database("postgresql://nobody@127.0.0.1:1/none")
     schedule = reminder_schedule(client, WorkerSettings.from_env())
     booking_id = UUID(int=7)  # never read: the database is unreachable
-    schedule.schedule(booking_id, 1, datetime.now(UTC))
+    schedule.schedule(booking_id, 1, datetime.now(UTC) - timedelta(seconds=1))
 
     metrics = run_due_jobs(client, unreachable)
 
     job = JsonJob.fetch(reminder_job_id(booking_id), connection=client)
     assert job.get_status() == JobStatus.SCHEDULED
     assert job.id in ScheduledJobRegistry(queue=reminder_queue(client))
-    assert job.retries_left == len(schedule._options.retry_intervals) - 1
+    assert job.retries_left == len(RETRY_INTERVALS) - 1
     assert sample(metrics, "bookings_reminder_jobs_failed_total", final="false") == 1
+
+
+def test_a_copy_queued_before_its_due_time_sends_nothing_and_leaves_the_schedule(
+    client: redis.Redis, schedule: ReminderSchedule, bookings: Bookings
+) -> None:
+    booking = bookings.create(due_in=3600)
+    schedule.schedule(booking.id, booking.version, booking.reminder_due_at)
+    # A scheduler pass that raced a reschedule queued the job before its time.
+    early_copy = JsonJob.fetch(reminder_job_id(booking.id), connection=client)
+    reminder_queue(client).enqueue_job(early_copy)
+
+    metrics = run_due_jobs(client, bookings.database)
+
+    assert early_copy.meta[DUE_AT_META] == booking.reminder_due_at.isoformat()
+    assert bookings.reminded_at(booking.id) is None
+    assert sample(metrics, "bookings_reminder_jobs_processed_total", outcome="skipped") == 1
+    assert schedule.scheduled_at(booking.id) == booking.reminder_due_at  # sent when due

@@ -1,7 +1,8 @@
 """Running one role in this process: its clients, heartbeat, metrics endpoint and signals.
 
 SIGTERM or SIGINT sets the stop event; every role loop returns soon after (the jobs role after
-its current job, RQ's warm shutdown). Outages make the loop raise; it runs again after a pause.
+its current job, RQ's warm shutdown; the webhooks role after its attempts under way). Outages
+make the loop raise; it runs again after a pause.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import structlog
 from prometheus_client import CollectorRegistry, start_http_server
 
 from bookings.events.publisher import EventPublisher
-from bookings.events.reminders import ReminderJobOptions, ReminderSchedule
 from bookings.persistence.database import Database
 from bookings.runtime.logs import configure_logging
 from bookings.worker.backoff import run_until_stopped
@@ -26,9 +26,11 @@ from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.reconciler import Reconciler, ReconcilerPolicy, run_reconciler
 from bookings.worker.relay import Relay, run_relay
 from bookings.worker.reminder_job import JOB_FUNCTION
+from bookings.worker.reminder_schedule import ReminderJobOptions, ReminderSchedule
 from bookings.worker.roles import Role
 from bookings.worker.scheduler import run_scheduler
 from bookings.worker.settings import WorkerSettings
+from bookings.worker.webhook_sender import WebhookSender, run_webhook_sender
 
 log = structlog.get_logger(__name__)
 
@@ -92,7 +94,6 @@ def _role_loop(
         publisher = EventPublisher(client, stream_max_length=settings.stream_max_length)
         relay = Relay(
             database,
-            client,
             publisher,
             reminder_schedule(client, settings),
             metrics,
@@ -118,12 +119,18 @@ def _role_loop(
             stop=stop,
             heartbeat=heartbeat,
         )
+    if role is Role.WEBHOOKS:
+        sender = WebhookSender(settings.webhooks, metrics, production=common.is_production)
+        return lambda: run_webhook_sender(
+            sender, common.database_url, stop=stop, heartbeat=heartbeat
+        )
     policy = ReconcilerPolicy(
         horizon=settings.reconcile_horizon,
         job_timeout=settings.reminder_job_timeout,
         idempotency_key_ttl=settings.common.idempotency_key_ttl,
         outbox_retention=settings.outbox_retention,
         stream_max_age=settings.stream_max_age,
+        webhook_delivery_retention=settings.webhooks.delivery_retention,
     )
     reconciler = Reconciler(database, client, reminder_schedule(client, settings), metrics, policy)
     interval_s = settings.reconcile_interval.total_seconds()
@@ -138,4 +145,11 @@ def _stall_after(role: Role, settings: WorkerSettings) -> float:
         return 3 * settings.scheduler_interval.total_seconds() + STALL_MARGIN_S
     if role is Role.JOBS:
         return IDLE_WAKE_S + settings.reminder_job_timeout.total_seconds() + STALL_MARGIN_S
+    if role is Role.WEBHOOKS:
+        webhooks = settings.webhooks
+        return (
+            3 * webhooks.poll_interval.total_seconds()
+            + webhooks.timeout.total_seconds()
+            + STALL_MARGIN_S
+        )
     return 2 * settings.reconcile_interval.total_seconds() + STALL_MARGIN_S

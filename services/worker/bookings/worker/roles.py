@@ -10,6 +10,7 @@ class Role(StrEnum):
     SCHEDULER = "scheduler"  # due reminders → the `booking-reminders` queue
     JOBS = "jobs"  # the RQ worker that sends reminders
     RECONCILER = "reconciler"  # reminders Redis lost → scheduled again; housekeeping
+    WEBHOOKS = "webhooks"  # pending webhook deliveries → their endpoints, retried on a schedule
 
 
 ALL_ROLES: tuple[Role, ...] = tuple(Role)

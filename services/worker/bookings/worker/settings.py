@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bookings.runtime.env import Env
 from bookings.runtime.settings import CommonSettings
+from bookings.worker.webhook_settings import WebhookSettings
 
 DEFAULT_METRICS_PORT = 9102
 
@@ -31,6 +32,8 @@ class WorkerSettings:
     # Reconciler: how often it runs, and how far ahead it looks for reminders Redis lost.
     reconcile_interval: timedelta
     reconcile_horizon: timedelta
+    # The webhooks role, and the reconciler's sweep of finished deliveries.
+    webhooks: WebhookSettings
 
     @classmethod
     def from_env(cls, env: Env | None = None) -> WorkerSettings:
@@ -53,4 +56,5 @@ class WorkerSettings:
                 max(60.0, 3 * reconcile_interval.total_seconds()),
                 minimum=0,
             ),
+            webhooks=WebhookSettings.from_env(env),
         )

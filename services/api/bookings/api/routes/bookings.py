@@ -14,7 +14,7 @@ from bookings.api.cursors import CURSOR_PATTERN, InvalidCursor, decode_cursor
 from bookings.api.dependencies import (
     BOOKING_DEPENDENCIES,
     ActorDep,
-    ServicesDep,
+    AppStateDep,
 )
 from bookings.api.errors import InvalidListRequest, MalformedBookingId
 from bookings.api.idempotent import IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH, keyed, respond
@@ -106,7 +106,7 @@ class BookingsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        services: ServicesDep,
+        app_state: AppStateDep,
         actor: ActorDep,
         data: JSONBody[BookingCreate],
         idempotency_key: IdempotencyKey = None,
@@ -118,11 +118,11 @@ class BookingsController(Controller):
             end_time=data.end_time,
             provider_id=data.provider_id,
         )
-        answer = await services.commands.create(
+        answer = await app_state.commands.create(
             command, await keyed(request, actor, idempotency_key)
         )
         if not answer.replayed:
-            services.metrics.bookings_created.inc()
+            app_state.metrics.bookings_created.inc()
         return respond(answer)
 
     @get(
@@ -133,9 +133,9 @@ class BookingsController(Controller):
         responses=problems(401, 403, 404, 429),
     )
     async def get_one(
-        self, services: ServicesDep, actor: ActorDep, booking_id: BookingId
+        self, app_state: AppStateDep, actor: ActorDep, booking_id: BookingId
     ) -> BookingResponse:
-        return await services.queries.get(GetBooking(actor=actor, booking_id=_uuid(booking_id)))
+        return await app_state.queries.get(GetBooking(actor=actor, booking_id=_uuid(booking_id)))
 
     @get(
         "/upcoming/list",
@@ -146,7 +146,7 @@ class BookingsController(Controller):
     )
     async def upcoming(
         self,
-        services: ServicesDep,
+        app_state: AppStateDep,
         actor: ActorDep,
         provider_id: ProviderFilter = None,
         page: PageNumber = 1,
@@ -154,7 +154,7 @@ class BookingsController(Controller):
         cursor: Cursor = None,
     ) -> BookingPage:
         query = _list_query(actor, Period.UPCOMING, provider_id, page, limit, cursor)
-        return await services.queries.list(query)
+        return await app_state.queries.list(query)
 
     @get(
         "/past/list",
@@ -165,7 +165,7 @@ class BookingsController(Controller):
     )
     async def past(
         self,
-        services: ServicesDep,
+        app_state: AppStateDep,
         actor: ActorDep,
         provider_id: ProviderFilter = None,
         page: PageNumber = 1,
@@ -173,7 +173,7 @@ class BookingsController(Controller):
         cursor: Cursor = None,
     ) -> BookingPage:
         query = _list_query(actor, Period.PAST, provider_id, page, limit, cursor)
-        return await services.queries.list(query)
+        return await app_state.queries.list(query)
 
     @post(
         "/{booking_id:str}/cancel",
@@ -186,17 +186,17 @@ class BookingsController(Controller):
     async def cancel(
         self,
         request: Request[Any, Any, Any],
-        services: ServicesDep,
+        app_state: AppStateDep,
         actor: ActorDep,
         booking_id: BookingId,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[BookingResponse]:
         command = CancelBooking(actor=actor, booking_id=_uuid(booking_id))
-        answer = await services.commands.cancel(
+        answer = await app_state.commands.cancel(
             command, await keyed(request, actor, idempotency_key)
         )
         if not answer.replayed:
-            services.metrics.bookings_cancelled.inc()
+            app_state.metrics.bookings_cancelled.inc()
         return respond(answer)
 
     @patch(
@@ -210,7 +210,7 @@ class BookingsController(Controller):
     async def change(
         self,
         request: Request[Any, Any, Any],
-        services: ServicesDep,
+        app_state: AppStateDep,
         actor: ActorDep,
         booking_id: BookingId,
         data: JSONBody[BookingUpdate],
@@ -223,7 +223,7 @@ class BookingsController(Controller):
             start_time=data.start_time,
             end_time=data.end_time,
         )
-        answer = await services.commands.change(
+        answer = await app_state.commands.change(
             command, await keyed(request, actor, idempotency_key)
         )
         return respond(answer)

@@ -9,14 +9,12 @@ from litestar import post
 from litestar.exceptions import ValidationException
 from litestar.params import JSONBody
 
+from bookings.api.app_state import utc_now
 from bookings.api.bodies import requires_json_body
-from bookings.api.dependencies import ServicesDep, limit_by_client_ip
+from bookings.api.dependencies import AppStateDep, limit_by_client_ip
 from bookings.api.openapi import problems
 from bookings.api.schemas import LoginRequest, TokenResponse
-from bookings.api.services import utc_now
-from bookings.auth import Principal, Role, issue_token, subject_problem
-
-_KNOWN_ROLES = {role.value for role in Role}
+from bookings.auth import Principal, issue_token, subject_problem
 
 
 @post(
@@ -30,13 +28,11 @@ _KNOWN_ROLES = {role.value for role in Role}
     guards=[limit_by_client_ip, requires_json_body],
     responses=problems(400, 415, 422, 429),
 )
-async def login(services: ServicesDep, data: JSONBody[LoginRequest]) -> TokenResponse:
+async def login(app_state: AppStateDep, data: JSONBody[LoginRequest]) -> TokenResponse:
     # The rules every service applies to a token's `sub` (bookings.auth.subjects).
     problem = subject_problem(data.sub)
     if problem is not None:
         raise ValidationException(extra=[{"key": "sub", "message": problem}])
-    principal = Principal(
-        sub=data.sub, roles=frozenset(Role(r) for r in data.roles if r in _KNOWN_ROLES)
-    )
-    issued = issue_token(principal, services.settings.tokens, now=utc_now())
+    principal = Principal.with_known_roles(data.sub, data.roles)
+    issued = issue_token(principal, app_state.settings.tokens, now=utc_now())
     return TokenResponse.of(issued)

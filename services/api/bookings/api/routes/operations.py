@@ -8,11 +8,11 @@ from typing import Any
 
 from litestar import Response, get
 
-from bookings.api.dependencies import ServicesDep
+from bookings.api.app_state import AppState
+from bookings.api.dependencies import AppStateDep
 from bookings.api.openapi import problems
 from bookings.api.problems import ProblemSpec, problem_response
 from bookings.api.schemas import HealthStatus
-from bookings.api.services import Services
 
 _CHECK_TIMEOUT_S = 2.0
 
@@ -30,11 +30,11 @@ async def health() -> HealthStatus:
     tags=["operations"],
     responses=problems(503),
 )
-async def ready(services: ServicesDep) -> Response[HealthStatus] | Response[bytes]:
+async def ready(app_state: AppStateDep) -> Response[HealthStatus] | Response[bytes]:
     checks = dict(
         zip(
             ("postgres", "redis"),
-            await asyncio.gather(_check_postgres(services), _check_redis(services)),
+            await asyncio.gather(_check_postgres(app_state), _check_redis(app_state)),
             strict=True,
         )
     )
@@ -51,21 +51,21 @@ async def ready(services: ServicesDep) -> Response[HealthStatus] | Response[byte
     tags=["operations"],
     include_in_schema=False,
 )
-async def metrics(services: ServicesDep) -> Response[bytes]:
-    return Response(services.metrics.render(), media_type=services.metrics.content_type)
+async def metrics(app_state: AppStateDep) -> Response[bytes]:
+    return Response(app_state.metrics.render(), media_type=app_state.metrics.content_type)
 
 
-async def _check_postgres(services: Services) -> str:
+async def _check_postgres(app_state: AppState) -> str:
     async def probe() -> None:
-        async with services.pool.connection() as connection:
+        async with app_state.pool.connection() as connection:
             await connection.execute("SELECT 1")
 
     return await _outcome(probe())
 
 
-async def _check_redis(services: Services) -> str:
+async def _check_redis(app_state: AppState) -> str:
     async def probe() -> None:
-        await services.redis.ping()
+        await app_state.redis.ping()
 
     return await _outcome(probe())
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
-from bookings.testing.processes import (
+from bookings.servers.processes import (
     RunAs,
     find_binary,
     free_port,

@@ -1,4 +1,5 @@
-"""Everything a request may use, built once per app from its settings and closed on shutdown."""
+"""The app's state: everything a request may use, built once per app from its settings and
+closed on shutdown."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bookings.api.queries import BookingQueries
 from bookings.api.rate_limit import RateLimiter
 from bookings.api.settings import ApiSettings
 from bookings.api.token_cache import VerifiedTokens
+from bookings.api.webhooks import Webhooks
 from bookings.domain.decisions import Context
 from bookings.persistence.pool import connection_pool
 
@@ -28,18 +30,21 @@ def utc_now() -> datetime:
 
 
 @dataclass(frozen=True)
-class Services:
+class AppState:
+    """The settings, the connections and what is built on them, shared by every request."""
+
     settings: ApiSettings
     pool: AsyncConnectionPool[AsyncConnection[Any]]
     redis: aioredis.Redis
     rate_limiter: RateLimiter
     commands: BookingCommands
     queries: BookingQueries
+    webhooks: Webhooks
     metrics: Metrics
     verified_tokens: VerifiedTokens
 
     @classmethod
-    def build(cls, settings: ApiSettings, metrics: Metrics) -> Services:
+    def build(cls, settings: ApiSettings, metrics: Metrics) -> AppState:
         # Nothing connects here: the pool opens with the app (`open`), Redis on first use.
         pool = connection_pool(settings.common.database_url, size=settings.database_pool_size)
         redis = aioredis.Redis.from_url(
@@ -55,6 +60,7 @@ class Services:
             rate_limiter=RateLimiter(redis, settings.rate_limits),
             commands=BookingCommands(pool, context, key_ttl=settings.common.idempotency_key_ttl),
             queries=BookingQueries(pool, context),
+            webhooks=Webhooks(pool, production=settings.common.is_production),
             metrics=metrics,
             verified_tokens=VerifiedTokens(settings.tokens),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import structlog
 
-from bookings.auth import MIN_SECRET_BYTES, TokenSettings
+from bookings.auth.tokens import MIN_SECRET_BYTES, TokenSettings
 from bookings.runtime.env import ConfigError, Env
 
 # Development and tests only: production refuses to start without a real secret.
@@ -26,7 +26,7 @@ def token_settings(env: Env, *, production: bool) -> TokenSettings:
 def warn_about_open_audience(tokens: TokenSettings, *, production: bool) -> None:
     """One warning line at start when production accepts tokens minted for any audience."""
     if production and tokens.audience is None:
-        structlog.get_logger("bookings.runtime.tokens").warning(
+        structlog.get_logger(__name__).warning(
             "JWT_AUDIENCE is not set: tokens minted for any audience are accepted; set it (and"
             " JWT_ISSUER) to refuse tokens meant for other services"
         )

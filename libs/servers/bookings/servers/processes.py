@@ -1,11 +1,12 @@
-"""Finding server binaries, running them as an unprivileged user when we are root, waiting
-until they answer, and stopping them by PID."""
+"""Finding server binaries, choosing their ports, running them as an unprivileged user when we
+are root, waiting until they answer, and stopping them by PID."""
 
 from __future__ import annotations
 
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -17,10 +18,12 @@ from pathlib import Path
 
 # Test sandboxes may run with a minimal PATH; the usual system folders are searched too.
 _SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_EPHEMERAL_PORTS = Path("/proc/sys/net/ipv4/ip_local_port_range")
+_PORT_ATTEMPTS = 100
 
 
 class MissingBinaryError(RuntimeError):
-    """A server binary that the tests need is not installed."""
+    """A server binary is not installed."""
 
 
 class NotReady(RuntimeError):
@@ -42,10 +45,25 @@ def postgres_bin_dirs() -> tuple[str, ...]:
 
 
 def free_port() -> int:
+    """A port free now, for a server about to start, from below the kernel's ephemeral range:
+    the kernel gives ports from that range alone (to a bind to port 0, to every outgoing
+    connection), so it hands this one to no other socket before the server binds it."""
+    first_ephemeral = int(_EPHEMERAL_PORTS.read_text().split()[0])
+    low = max(1024, first_ephemeral // 2)
+    for _ in range(_PORT_ATTEMPTS):
+        port = low + secrets.randbelow(max(1, first_ephemeral - low))
+        if _is_free(port):
+            return port
+    raise RuntimeError(f"no free port between {low} and {first_ephemeral}")
+
+
+def _is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from structlog.testing import capture_logs
 
+from bookings.auth.settings import DEV_JWT_SECRET, token_settings, warn_about_open_audience
 from bookings.runtime.env import ConfigError, Env
-from bookings.runtime.tokens import DEV_JWT_SECRET, token_settings, warn_about_open_audience
 
 STRONG_SECRET = "s" * 32
 

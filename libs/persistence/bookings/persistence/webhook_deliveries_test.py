@@ -1,0 +1,324 @@
+"""The sender's statements on a real PostgreSQL: claims within limits, leases, outcomes, 410s,
+the backlog and the sweep of finished deliveries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+import sqlalchemy as sa
+from psycopg import AsyncConnection
+
+from bookings.persistence.database import Database
+from bookings.persistence.tables import webhook_deliveries, webhook_endpoints
+from bookings.persistence.urls import libpq_url
+from bookings.persistence.webhook_deliveries import (
+    RETENTION_BATCH,
+    AttemptRecord,
+    ClaimedDelivery,
+    backlog,
+    claim_due,
+    delete_finished_deliveries_before,
+    disable_endpoint,
+    record_attempts,
+)
+
+LEASE = timedelta(seconds=30)
+Connection = AsyncConnection[Any]
+
+
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[Database]:
+    database = Database(postgres_url)
+    with database.engine.begin() as connection:
+        connection.execute(sa.delete(webhook_endpoints))  # deliveries go with them
+    yield database
+    database.close()
+
+
+@pytest.fixture
+async def connection(postgres_url: str) -> AsyncIterator[Connection]:
+    connection = await AsyncConnection.connect(libpq_url(postgres_url), autocommit=True)
+    yield connection
+    await connection.close()
+
+
+def add_endpoint(database: Database, *, enabled: bool = True, **columns: Any) -> UUID:
+    endpoint_id = uuid4()
+    values = {
+        "id": endpoint_id,
+        "owner": "admin",
+        "provider_id": None,
+        "url": "http://127.0.0.1:9/hook",
+        "events": ["booking.created"],
+        "enabled": enabled,
+        "secret": "whsec_" + "A" * 44,
+        "created_at": sa.func.now(),
+        "updated_at": sa.func.now(),
+        **columns,
+    }
+    with database.engine.begin() as connection:
+        connection.execute(sa.insert(webhook_endpoints).values(values))
+    return endpoint_id
+
+
+def add_deliveries(
+    database: Database, endpoint_id: UUID, count: int, *, due_in: float = -1.0, **columns: Any
+) -> list[UUID]:
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": uuid4(),
+            "endpoint_id": endpoint_id,
+            "event_id": uuid4(),
+            "event_type": "booking.created",
+            "data": b"{}",
+            "occurred_at": now,
+            "status": "pending",
+            "attempts": 0,
+            # Oldest due first, in insertion order.
+            "next_attempt_at": now + timedelta(seconds=due_in, microseconds=i),
+            "created_at": now,
+            "updated_at": now,
+            **columns,
+        }
+        for i in range(count)
+    ]
+    with database.engine.begin() as connection:
+        connection.execute(sa.insert(webhook_deliveries), rows)
+    return [row["id"] for row in rows]
+
+
+def delivery(database: Database, delivery_id: UUID) -> Any:
+    with database.engine.connect() as connection:
+        statement = sa.select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
+        return connection.execute(statement).one()
+
+
+async def claim(
+    connection: Connection,
+    *,
+    capacity: int = 100,
+    per_endpoint: int = 100,
+    busy: dict[UUID, int] | None = None,
+) -> list[ClaimedDelivery]:
+    return await claim_due(
+        connection, capacity=capacity, per_endpoint=per_endpoint, busy=busy or {}, lease=LEASE
+    )
+
+
+async def test_a_claim_takes_due_deliveries_of_enabled_endpoints_under_a_lease(
+    database: Database, connection: Connection
+) -> None:
+    endpoint = add_endpoint(database, previous_secret="whsec_old", secret="whsec_new")
+    due = add_deliveries(database, endpoint, 2)
+    add_deliveries(database, endpoint, 1, due_in=60)  # not due yet
+    add_deliveries(database, add_endpoint(database, enabled=False), 1)  # its endpoint is off
+    expired = add_endpoint(
+        database,
+        previous_secret="whsec_expired",
+        previous_secret_expires_at=datetime.now(UTC) - timedelta(seconds=1),
+    )
+    due += add_deliveries(database, expired, 1)
+    before = datetime.now(UTC)
+
+    result = await claim(connection)
+
+    assert sorted(d.id for d in result) == sorted(due)
+    for claimed in result:
+        row = delivery(database, claimed.id)
+        assert row.status == "pending"  # still pending: a dead sender's claim comes due again
+        assert row.next_attempt_at == claimed.lease
+        assert before + LEASE <= claimed.lease <= datetime.now(UTC) + LEASE
+        assert claimed.attempts == 0
+    secrets = {d.endpoint_id: (d.secret, d.previous_secret) for d in result}
+    assert secrets[endpoint] == ("whsec_new", None)  # no expiry: never set by a rotation
+    assert secrets[expired][1] is None
+    assert await claim(connection) == []  # leased: not due any more
+
+
+async def test_the_previous_secret_comes_along_until_it_expires(
+    database: Database, connection: Connection
+) -> None:
+    endpoint = add_endpoint(
+        database,
+        previous_secret="whsec_old",
+        previous_secret_expires_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+    add_deliveries(database, endpoint, 1)
+
+    [claimed] = await claim(connection)
+
+    assert claimed.previous_secret == "whsec_old"
+
+
+async def test_a_claim_stays_within_capacity_and_each_endpoints_room(
+    database: Database, connection: Connection
+) -> None:
+    slow, fast, busy_one = (add_endpoint(database) for _ in range(3))
+    add_deliveries(database, slow, 10)  # due first
+    add_deliveries(database, fast, 3, due_in=-0.5)
+    add_deliveries(database, busy_one, 3, due_in=-0.5)
+
+    result = await claim(connection, capacity=7, per_endpoint=3, busy={busy_one: 2, uuid4(): 1})
+
+    taken = Counter(d.endpoint_id for d in result)
+    assert taken == {slow: 3, fast: 3, busy_one: 1}
+
+
+async def test_endpoints_at_their_limit_are_passed_over_whatever_their_backlog(
+    database: Database, connection: Connection
+) -> None:
+    stuck, other = add_endpoint(database), add_endpoint(database)
+    add_deliveries(database, stuck, 50)  # due long before the other endpoint's
+    wanted = add_deliveries(database, other, 2, due_in=-0.5)
+
+    result = await claim(connection, capacity=4, per_endpoint=4, busy={stuck: 4})
+
+    assert sorted(d.id for d in result) == sorted(wanted)
+
+
+async def test_the_endpoints_waiting_longest_go_first_when_room_is_short(
+    database: Database, connection: Connection
+) -> None:
+    waiting = [add_endpoint(database) for _ in range(4)]
+    for age, endpoint in enumerate(waiting):
+        add_deliveries(database, endpoint, 3, due_in=-10.0 + age)
+    add_deliveries(database, add_endpoint(database), 1, due_in=600)  # pending, not due
+
+    result = await claim(connection, capacity=5, per_endpoint=2)
+
+    assert Counter(d.endpoint_id for d in result) == {waiting[0]: 2, waiting[1]: 2, waiting[2]: 1}
+
+
+async def test_senders_side_by_side_never_claim_the_same_delivery(
+    database: Database, postgres_url: str
+) -> None:
+    endpoints = [add_endpoint(database) for _ in range(10)]
+    for endpoint in endpoints:
+        add_deliveries(database, endpoint, 20)
+    connections = [
+        await AsyncConnection.connect(libpq_url(postgres_url), autocommit=True) for _ in range(4)
+    ]
+    try:
+        claimed: list[UUID] = []
+
+        async def sender(connection: Connection) -> None:
+            while result := await claim(connection, capacity=7, per_endpoint=3):
+                claimed.extend(d.id for d in result)
+
+        await asyncio.gather(*(sender(c) for c in connections))
+    finally:
+        for connection in connections:
+            await connection.close()
+
+    assert len(claimed) == len(set(claimed)) == 200
+
+
+async def test_an_outcome_is_written_only_while_the_row_holds_its_lease(
+    database: Database, connection: Connection
+) -> None:
+    endpoint = add_endpoint(database)
+    add_deliveries(database, endpoint, 3)
+    first, second, third = await claim(connection)
+    with database.engine.begin() as sql:  # the API retries the second one mid-attempt
+        sql.execute(
+            sa.update(webhook_deliveries)
+            .where(webhook_deliveries.c.id == second.id)
+            .values(next_attempt_at=sa.func.now())
+        )
+
+    kept = await record_attempts(
+        connection,
+        [
+            AttemptRecord(first.id, first.lease, "delivered", None, 204, None),
+            AttemptRecord(second.id, second.lease, "delivered", None, 200, None),
+            AttemptRecord(third.id, third.lease, "pending", 300.0, 500, "boom"),
+        ],
+    )
+
+    assert kept == {first.id, third.id}
+    delivered = delivery(database, first.id)
+    assert (delivered.status, delivered.attempts, delivered.last_status_code) == (
+        "delivered",
+        1,
+        204,
+    )
+    assert delivered.delivered_at is not None
+    assert delivered.next_attempt_at is None
+    retried = delivery(database, second.id)
+    assert (retried.status, retried.attempts, retried.delivered_at) == ("pending", 0, None)
+    assert retried.next_attempt_at <= datetime.now(UTC)  # due, as the API left it
+    waiting = delivery(database, third.id)
+    assert (waiting.status, waiting.attempts, waiting.last_error) == ("pending", 1, "boom")
+    wait = (waiting.next_attempt_at - waiting.updated_at).total_seconds()
+    assert wait == pytest.approx(300.0)
+
+
+async def test_a_gone_endpoint_is_disabled_and_its_pending_deliveries_fail(
+    database: Database, connection: Connection
+) -> None:
+    gone, other = add_endpoint(database), add_endpoint(database)
+    pending = add_deliveries(database, gone, 2) + add_deliveries(database, gone, 1, due_in=600)
+    [finished] = add_deliveries(
+        database, gone, 1, status="delivered", next_attempt_at=None, attempts=1
+    )
+    [untouched] = add_deliveries(database, other, 1)
+
+    failed = await disable_endpoint(connection, gone, reason="endpoint disabled")
+
+    assert failed == 3
+    for delivery_id in pending:
+        row = delivery(database, delivery_id)
+        assert (row.status, row.next_attempt_at, row.last_error) == (
+            "failed",
+            None,
+            "endpoint disabled",
+        )
+    assert delivery(database, finished).status == "delivered"
+    assert delivery(database, untouched).status == "pending"
+    with database.engine.connect() as sql:
+        enabled = sql.execute(sa.select(webhook_endpoints.c.id, webhook_endpoints.c.enabled)).all()
+    assert dict(enabled) == {gone: False, other: True}
+
+
+async def test_the_backlog_counts_pending_deliveries_of_enabled_endpoints(
+    database: Database, connection: Connection
+) -> None:
+    assert (await backlog(connection)).pending == 0
+    endpoint = add_endpoint(database)
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    add_deliveries(database, endpoint, 2, created_at=old)
+    add_deliveries(database, endpoint, 1, due_in=600)
+    add_deliveries(database, endpoint, 1, status="failed", next_attempt_at=None)
+    add_deliveries(database, add_endpoint(database, enabled=False), 5, created_at=old)
+
+    found = await backlog(connection)
+
+    assert found.pending == 3
+    assert found.oldest_created_at == old
+
+
+def test_finished_deliveries_past_the_cutoff_are_deleted_in_batches(database: Database) -> None:
+    endpoint = add_endpoint(database)
+    cutoff = datetime.now(UTC) - timedelta(days=30)
+    old, recent = cutoff - timedelta(hours=1), cutoff + timedelta(hours=1)
+    finished: dict[str, Any] = {"next_attempt_at": None, "updated_at": old}
+    add_deliveries(database, endpoint, RETENTION_BATCH + 5, status="delivered", **finished)
+    add_deliveries(database, endpoint, 3, status="failed", **finished)
+    kept = add_deliveries(
+        database, endpoint, 2, status="delivered", next_attempt_at=None, updated_at=recent
+    )
+    kept += add_deliveries(database, endpoint, 2, updated_at=old)  # pending, however old
+
+    deleted = delete_finished_deliveries_before(database.engine, cutoff)
+
+    with database.engine.connect() as connection:
+        left = connection.execute(sa.select(webhook_deliveries.c.id)).scalars().all()
+    assert deleted == RETENTION_BATCH + 8
+    assert sorted(left) == sorted(kept)
