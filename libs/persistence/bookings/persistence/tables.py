@@ -184,11 +184,11 @@ webhook_deliveries = Table(
     ),
     # One delivery per event and endpoint, however often the fan-out runs.
     UniqueConstraint("endpoint_id", "event_id"),
-    # The sender: pending deliveries by due time.
+    # Retention: finished deliveries by when they finished.
     Index(
-        "ix_webhook_deliveries_due",
-        "next_attempt_at",
-        postgresql_where=text("status = 'pending'"),
+        "ix_webhook_deliveries_finished",
+        "updated_at",
+        postgresql_where=text("status <> 'pending'"),
     ),
     # The sender's claims: each endpoint's pending deliveries by due time (see
     # `webhook_deliveries`), so a claim never reads through a stuck endpoint's backlog.

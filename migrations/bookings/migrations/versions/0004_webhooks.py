@@ -88,11 +88,20 @@ def upgrade() -> None:
             name="ck_webhook_deliveries_due_while_pending",
         ),
     )
+    # The sender claims endpoint by endpoint, the oldest due deliveries of endpoints that have
+    # room for another attempt: however many due deliveries an endpoint at its limit (a slow or
+    # dead one) holds, a claim never reads past them.
     op.create_index(
-        "ix_webhook_deliveries_due",
+        "ix_webhook_deliveries_pending_by_endpoint",
         "webhook_deliveries",
-        ["next_attempt_at"],
+        ["endpoint_id", "next_attempt_at"],
         postgresql_where=sa.text("status = 'pending'"),
+    )
+    op.create_index(
+        "ix_webhook_deliveries_finished",
+        "webhook_deliveries",
+        ["updated_at"],
+        postgresql_where=sa.text("status <> 'pending'"),
     )
     op.create_index(
         "ix_webhook_deliveries_endpoint_id_created_at_id",

@@ -5,8 +5,8 @@ itself, refuses it unless every address is public (`bookings.webhooks.targets`),
 one of exactly those addresses: a name cannot resolve to a public address for the check and to
 an internal one for the connection (DNS rebinding). The URL keeps the host name, so TLS sends it
 (SNI) and verifies the certificate against it, and `Host` names it. Connections are pooled per
-origin (scheme, host name, port): a kept-alive connection only ever serves the host it was
-opened, and checked, for. Elsewhere (development, tests) any address is allowed. A refused
+endpoint, and within a pool per origin (scheme, host name, port): a kept-alive connection only
+ever serves the host it was opened, and checked, for. Elsewhere (development, tests) any address is allowed. A refused
 target raises `ForbiddenTarget`; redirects are never followed, proxies from the environment
 never used.
 """
