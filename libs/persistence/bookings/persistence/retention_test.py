@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from bookings.persistence.database import Database
 from bookings.persistence.retention import (
-    OUTBOX_BATCH,
+    RETENTION_BATCH,
     delete_idempotency_keys_before,
     delete_published_outbox_rows_before,
 )
@@ -58,7 +58,7 @@ def test_published_outbox_rows_before_the_cutoff_are_deleted_in_batches(
             for _ in range(count)
         ]
 
-    old_published = OUTBOX_BATCH * 2 + 5
+    old_published = RETENTION_BATCH * 2 + 5
     with database.engine.begin() as connection:
         connection.execute(sa.delete(outbox))
         connection.execute(sa.insert(outbox), rows(old_published, old))

@@ -31,7 +31,6 @@ from uuid import UUID
 from psycopg import AsyncConnection
 from sqlalchemy import (
     DateTime,
-    Engine,
     Float,
     Integer,
     Interval,
@@ -39,7 +38,6 @@ from sqlalchemy import (
     bindparam,
     case,
     column,
-    delete,
     false,
     func,
     literal_column,
@@ -57,8 +55,6 @@ from bookings.persistence.tables import webhook_deliveries as deliveries
 from bookings.persistence.tables import webhook_endpoints as endpoints
 
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
-# Finished deliveries deleted per transaction: short transactions, short locks.
-RETENTION_BATCH = 1_000
 
 _UUIDS = ARRAY(PgUUID(as_uuid=True))
 # Constants are written into the SQL (a bound value would need a parameter on every call).
@@ -310,25 +306,3 @@ async def backlog(connection: AsyncConnection[Any]) -> Backlog:
     row = await cursor.fetchone()
     count, oldest = row if row is not None else (0, None)
     return Backlog(pending=count, oldest_created_at=oldest)
-
-
-def delete_finished_deliveries_before(
-    engine: Engine, cutoff: datetime, *, max_batches: int = 100
-) -> int:
-    """Deletes deliveries delivered or failed before `cutoff`, a batch per transaction, at most
-    `max_batches` batches (the next pass goes on); returns how many."""
-    finished = (
-        select(deliveries.c.id)
-        .where(deliveries.c.status != _PENDING, deliveries.c.updated_at < cutoff)
-        .limit(RETENTION_BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    statement = delete(deliveries).where(deliveries.c.id.in_(finished.scalar_subquery()))
-    deleted = 0
-    for _ in range(max_batches):
-        with engine.begin() as connection:
-            batch: int = connection.execute(statement).rowcount
-        deleted += batch
-        if batch < RETENTION_BATCH:
-            break
-    return deleted

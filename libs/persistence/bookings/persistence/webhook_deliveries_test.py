@@ -15,15 +15,14 @@ import sqlalchemy as sa
 from psycopg import AsyncConnection
 
 from bookings.persistence.database import Database
+from bookings.persistence.retention import RETENTION_BATCH, delete_finished_deliveries_before
 from bookings.persistence.tables import webhook_deliveries, webhook_endpoints
 from bookings.persistence.urls import libpq_url
 from bookings.persistence.webhook_deliveries import (
-    RETENTION_BATCH,
     AttemptRecord,
     ClaimedDelivery,
     backlog,
     claim_due,
-    delete_finished_deliveries_before,
     disable_endpoint,
     record_attempts,
 )

@@ -22,10 +22,10 @@ from bookings.events.trimming import trim_stream_by_age
 from bookings.persistence.database import Database
 from bookings.persistence.reminders import owed_reminders
 from bookings.persistence.retention import (
+    delete_finished_deliveries_before,
     delete_idempotency_keys_before,
     delete_published_outbox_rows_before,
 )
-from bookings.persistence.webhook_deliveries import delete_finished_deliveries_before
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.reminder_schedule import ReminderSchedule
