@@ -28,10 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
-import os
 import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,9 +42,17 @@ from typing import TextIO
 from uuid import UUID, uuid4
 
 import msgspec
-import redis
 import sqlalchemy as sa
 from benchmarks.datastores import migrated_database
+from benchmarks.worker_runs import (
+    LEAD,
+    PACKAGED_WORKER,
+    WORKER_PEX,
+    cpu_seconds,
+    role_pids,
+    summary,
+    worker,
+)
 
 from bookings.domain.access import Actor
 from bookings.domain.commands import CreateBooking
@@ -59,12 +64,9 @@ from bookings.persistence.tables import webhook_deliveries, webhook_endpoints
 from bookings.servers.processes import free_port
 from bookings.servers.redis import throwaway_redis
 from bookings.webhooks.signing import new_secret
-from bookings.worker.heartbeat import heartbeat_key
 from bookings.worker.roles import Role
 
-WORKER_PEX = Path("dist/services.worker/worker.pex")
 ADMIN = Actor(id="bench-admin", is_admin=True)
-LEAD = timedelta(minutes=10)
 VERIFY_EVERY = 50
 
 
@@ -169,71 +171,7 @@ def receiver(scratch: Path, secret: str) -> Iterator[Receiver]:
         running.close()
 
 
-# --- the worker --------------------------------------------------------------------------------
-
-
-@contextmanager
-def worker(
-    command: list[str], database: str, redis_url: str, *roles: str, **env: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """The worker (packaged or from the sources); waits until every role beats."""
-    full_env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "REDIS_URL": redis_url,
-        "REMINDER_LEAD_SECONDS": str(LEAD.total_seconds()),
-        "METRICS_PORT": "0",
-        "LOG_LEVEL": "WARNING",
-        **env,
-    }
-    if command[1:2] == ["-m"]:  # from the sources: this interpreter's import path
-        full_env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    client = redis.Redis.from_url(redis_url)
-    expected = [Role(r) for r in roles]
-    client.delete(*(heartbeat_key(r) for r in expected))  # left by an earlier run
-    process = subprocess.Popen([*command, *roles], env=full_env)
-    deadline = time.monotonic() + 120
-    try:
-        while client.exists(*(heartbeat_key(r) for r in expected)) < len(expected):
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the worker did not start")
-            time.sleep(0.1)
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        client.close()
-
-
-def role_pid(redis_url: str, role: Role) -> int:
-    client = redis.Redis.from_url(redis_url)
-    try:
-        return int(client.get(heartbeat_key(role)) or 0)
-    finally:
-        client.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def summary(values: list[float]) -> str:
-    if not values:
-        return "no values"
-    return (
-        f"p50 {statistics.median(values) * 1000:.1f} ms, p99 {percentile(values, 0.99) * 1000:.1f}"
-        f" ms, max {max(values) * 1000:.1f} ms"
-    )
+# --- endpoints and deliveries -----------------------------------------------------------------
 
 
 def add_endpoints(db: Database, urls: list[str], secret: str) -> None:
@@ -310,7 +248,7 @@ def bench_throughput(
         add_endpoints(db, [f"{sink.url}/e{i}" for i in range(endpoints)], secret)
         add_due_deliveries(db, endpoint_ids(db, sink.url), count)
         with worker(command, database, redis_url, "webhooks"):
-            pid = role_pid(redis_url, Role.WEBHOOKS)
+            pid = role_pids(redis_url)[Role.WEBHOOKS]
             cpu_before = cpu_seconds(pid)
             deadline = time.monotonic() + 300
             while time.monotonic() < deadline:
@@ -420,7 +358,7 @@ def main() -> None:
     if args.worker == "pex":
         if not WORKER_PEX.exists():
             sys.exit(f"{WORKER_PEX} is missing: run ./pants package services/worker:worker first")
-        command = [sys.executable, str(WORKER_PEX)]
+        command = PACKAGED_WORKER
     else:
         command = [sys.executable, "-m", "bookings.worker"]
     with (

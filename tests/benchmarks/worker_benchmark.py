@@ -20,10 +20,6 @@ Every part is bounded in count and in time.
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +28,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -40,6 +35,15 @@ import msgspec
 import redis
 import sqlalchemy as sa
 from benchmarks.datastores import migrated_database
+from benchmarks.worker_runs import (
+    LEAD,
+    PACKAGED_WORKER,
+    WORKER_PEX,
+    cpu_seconds,
+    role_pids,
+    summary,
+    worker,
+)
 
 from bookings.domain.access import Actor
 from bookings.domain.commands import CreateBooking
@@ -50,11 +54,8 @@ from bookings.persistence.database import Database
 from bookings.persistence.rows import event_values
 from bookings.persistence.tables import bookings, outbox
 from bookings.servers.redis import throwaway_redis
-from bookings.worker.heartbeat import heartbeat_key
 from bookings.worker.roles import Role
 
-WORKER_PEX = Path("dist/services.worker/worker.pex")
-LEAD = timedelta(minutes=10)
 ADMIN = Actor(id="bench-admin", is_admin=True)
 
 
@@ -64,66 +65,6 @@ def servers() -> Iterator[tuple[str, str]]:
         yield url, rd.url
 
 
-@contextmanager
-def worker(
-    database: str, redis_url: str, *roles: str, **env: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """The packaged worker; waits until every role beats, stops it by PID."""
-    full_env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "REDIS_URL": redis_url,
-        "REMINDER_LEAD_SECONDS": str(LEAD.total_seconds()),
-        "METRICS_PORT": "0",
-        "LOG_LEVEL": "WARNING",
-        **env,
-    }
-    client = redis.Redis.from_url(redis_url)
-    expected = [Role(r) for r in roles] or list(Role)
-    client.delete(*(heartbeat_key(r) for r in expected))  # left by an earlier run
-    process = subprocess.Popen([sys.executable, str(WORKER_PEX), *roles], env=full_env)
-    deadline = time.monotonic() + 120
-    try:
-        while client.exists(*(heartbeat_key(r) for r in expected)) < len(expected):
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the worker did not start")
-            time.sleep(0.1)
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        client.close()
-
-
-def role_pids(redis_url: str) -> dict[Role, int]:
-    client = redis.Redis.from_url(redis_url)
-    try:
-        return {role: int(client.get(heartbeat_key(role)) or 0) for role in Role}
-    finally:
-        client.close()
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def summary(values: list[float]) -> str:
-    return (
-        f"p50 {statistics.median(values) * 1000:.1f} ms, p99 {percentile(values, 0.99) * 1000:.1f} ms,"
-        f" max {max(values) * 1000:.1f} ms"
-    )
-
-
 # --- reminders ---------------------------------------------------------------------------------
 
 
@@ -131,7 +72,9 @@ def bench_reminders(
     database_url_: str, redis_url: str, count: int, window: float, interval: float
 ) -> None:
     db = Database(database_url_, pool_size=4)
-    with worker(database_url_, redis_url, SCHEDULER_INTERVAL_SECONDS=str(interval)):
+    with worker(
+        PACKAGED_WORKER, database_url_, redis_url, SCHEDULER_INTERVAL_SECONDS=str(interval)
+    ):
         pids = role_pids(redis_url)
         cpu_before = {role: cpu_seconds(pid) for role, pid in pids.items()}
         # The first reminder falls due once every booking exists (creating 1,000 takes seconds).
@@ -215,7 +158,11 @@ def synthetic_rows(count: int) -> list[dict[str, Any]]:
             {
                 "event_id": event["event_id"],
                 "event_type": event["event_type"],
-                "payload": msgspec.json.decode(event["payload"]),
+                "booking_id": booking.id,
+                "provider_id": booking.provider_id,
+                "version": booking.version,
+                "reminder_due_at": booking.reminder_due_at,
+                "data": event["event_data"],
                 "created_at": event["occurred_at"],
             }
         )
@@ -231,7 +178,7 @@ def bench_outbox(database_url_: str, redis_url: str, count: int, rate: int, seco
         first_id = before.scalar_one() + 1
         for start in range(0, count, 2000):
             connection.execute(sa.insert(outbox), rows[start : start + 2000])
-    with worker(database_url_, redis_url, "relay"):
+    with worker(PACKAGED_WORKER, database_url_, redis_url, "relay"):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             with db.engine.connect() as connection:
@@ -309,7 +256,11 @@ def bench_polling(
     client = redis.Redis.from_url(redis_url)
     for interval in intervals:
         with worker(
-            database_url_, redis_url, "scheduler", SCHEDULER_INTERVAL_SECONDS=str(interval)
+            PACKAGED_WORKER,
+            database_url_,
+            redis_url,
+            "scheduler",
+            SCHEDULER_INTERVAL_SECONDS=str(interval),
         ):
             pid = role_pids(redis_url)[Role.SCHEDULER]
             cpu_before = cpu_seconds(pid)
