@@ -42,3 +42,8 @@ class Actor:
         if requested is not None and requested != self.id:
             raise Forbidden("a provider can only list its own bookings")
         return self.id
+
+    def check_manages(self, provider_id: str) -> None:
+        """A provider's schedule and calendar feed are its own business (and admins')."""
+        if not self.is_admin and provider_id != self.id:
+            raise Forbidden("a provider manages its own schedule and calendar feed only")

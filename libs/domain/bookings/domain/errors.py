@@ -56,6 +56,19 @@ class InvalidBooking(DomainError):
         self.violations = tuple(violations)
 
 
+class InvalidHours(DomainError):
+    """Working hours that cannot be used: a malformed time, or intervals out of order."""
+
+
+class UnknownTimeZone(DomainError):
+    """A time zone name that is not a known IANA zone."""
+
+    def __init__(self, name: str) -> None:
+        shown = name if len(name) <= 64 else name[:64] + "..."  # never echo a huge input back
+        super().__init__(f"{shown!r} is not a known IANA time zone")
+        self.name = name
+
+
 class BookingNotFound(DomainError):
     """No such booking, or one the actor may not see (existence is not leaked)."""
 

@@ -74,11 +74,13 @@ PROVIDER_INSERTS = 0x626B  # "bk"
 # creates for one slot would otherwise cost each loser a deadlock instead of a quick 409. The
 # lock is taken by the SELECT that feeds the INSERT, so before the row exists; it is held to
 # the end of the transaction. Providers that share a hash only wait a little for each other.
-_PROVIDER_TURN = select(
-    func.pg_advisory_xact_lock(
-        literal_column(str(PROVIDER_INSERTS)), func.hashtext(bindparam("provider_id"))
-    ).label("turn")
-).subquery("provider_turn")
+_provider_turn = func.pg_advisory_xact_lock(
+    literal_column(str(PROVIDER_INSERTS)), func.hashtext(bindparam("provider_id"))
+)
+_PROVIDER_TURN = select(_provider_turn.label("turn")).subquery("provider_turn")
+# The same turn taken on its own, by a transaction that must decide on the provider's bookings
+# before it inserts one (a booking that must fit the provider's free slots).
+TAKE_PROVIDER_TURN = compiled(select(_provider_turn))
 ADD_BOOKING = _with_event(
     insert(bookings).from_select(
         list(_BOOKING_VALUES),

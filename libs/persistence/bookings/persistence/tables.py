@@ -24,7 +24,7 @@ from sqlalchemy import (
     literal,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, ExcludeConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, ExcludeConstraint
 
 metadata = MetaData(
     naming_convention={
@@ -200,4 +200,32 @@ webhook_deliveries = Table(
     ),
     # An endpoint's deliveries, newest first.
     Index(None, "endpoint_id", "created_at", "id"),
+)
+
+provider_schedules = Table(
+    "provider_schedules",
+    metadata,
+    Column("provider_id", Text, primary_key=True),
+    Column("time_zone", Text, nullable=False),
+    # The hours as the API takes and shows them (wall-clock "HH:MM" strings by weekday, and
+    # overrides by local date), checked before they are stored.
+    Column("weekly", JSONB, nullable=False),
+    Column("overrides", JSONB, nullable=False),
+    Column("buffer_minutes", Integer, nullable=False),
+    Column("minimum_notice_minutes", Integer, nullable=False),
+    _tstz("created_at"),
+    _tstz("updated_at"),
+    CheckConstraint("char_length(time_zone) BETWEEN 1 AND 100", name="time_zone_length"),
+    CheckConstraint("buffer_minutes BETWEEN 0 AND 240", name="buffer_range"),
+    CheckConstraint("minimum_notice_minutes BETWEEN 0 AND 525600", name="notice_range"),
+)
+
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("provider_id", Text, primary_key=True),
+    # SHA-256 of the feed's secret token: the token itself is shown once and never stored,
+    # so the table does not hand out anyone's calendar.
+    Column("token_hash", LargeBinary, nullable=False, unique=True),
+    _tstz("created_at"),
 )

@@ -18,8 +18,10 @@ from bookings.api.observability import ObservabilityMiddleware
 from bookings.api.openapi import complete_document, openapi_config
 from bookings.api.problems import handle_exception
 from bookings.api.routes.bookings import BookingsController
+from bookings.api.routes.calendar import calendar_feed
 from bookings.api.routes.login import login
 from bookings.api.routes.operations import health, metrics, ready
+from bookings.api.routes.providers import ProvidersController
 from bookings.api.routes.webhooks import WebhooksController
 from bookings.api.settings import ApiSettings
 
@@ -42,6 +44,8 @@ def create_app(settings: ApiSettings) -> Litestar:
     handlers: list[ControllerRouterHandler] = [
         BookingsController,
         WebhooksController,
+        ProvidersController,
+        calendar_feed,
         health,
         ready,
         metrics,
@@ -81,4 +85,5 @@ _EXPOSED = [
     "RateLimit-Reset",
     "RateLimit-Policy",
     "Idempotent-Replayed",
+    "ETag",
 ]

@@ -11,6 +11,8 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from redis import asyncio as aioredis
 
+from bookings.api.availability import Availability
+from bookings.api.calendar_feeds import CalendarFeeds
 from bookings.api.commands import BookingCommands
 from bookings.api.metrics import Metrics
 from bookings.api.queries import BookingQueries
@@ -40,6 +42,8 @@ class AppState:
     commands: BookingCommands
     queries: BookingQueries
     webhooks: Webhooks
+    availability: Availability
+    calendar_feeds: CalendarFeeds
     metrics: Metrics
     verified_tokens: VerifiedTokens
 
@@ -61,6 +65,8 @@ class AppState:
             commands=BookingCommands(pool, context, key_ttl=settings.common.idempotency_key_ttl),
             queries=BookingQueries(pool, context),
             webhooks=Webhooks(pool, production=settings.common.is_production),
+            availability=Availability(pool, utc_now),
+            calendar_feeds=CalendarFeeds(pool, utc_now, uid_host=settings.calendar_uid_host),
             metrics=metrics,
             verified_tokens=VerifiedTokens(settings.tokens),
         )

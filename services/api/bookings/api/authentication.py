@@ -39,11 +39,28 @@ async def requires_booking_actor(
 ) -> None:
     """Guard: a verified token with a booking role, within its rate limit; the actor is kept
     in the request's state for the `actor` dependency."""
+    principal = await _caller(connection)
+    if principal is not None:
+        _keep_actor(connection, actor_of(principal))
+
+
+async def requires_caller(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """Guard: a verified token, whatever its roles (a booking app reading free slots), within
+    its rate limit; kept as an actor that is an admin only if the token says so."""
+    principal = await _caller(connection)
+    if principal is not None:
+        _keep_actor(connection, Actor(id=principal.sub, is_admin=principal.is_admin))
+
+
+async def _caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The request's verified principal, counted against its rate limit; None for OPTIONS."""
     method = _method_of(connection)
     if method == "OPTIONS":
         # An OPTIONS answer only lists a path's methods, which the OpenAPI document publishes
         # anyway; it needs no caller.
-        return
+        return None
     app_state = app_state_of(connection)
     try:
         principal = authenticate(connection, app_state)
@@ -56,7 +73,11 @@ async def requires_booking_actor(
     decision = await app_state.rate_limiter.check(bucket, principal.sub)
     if decision is not None:
         set_rate_limit_headers(connection.scope, decision.headers())
-    connection.scope.setdefault("state", {})[ACTOR_STATE_KEY] = actor_of(principal)
+    return principal
+
+
+def _keep_actor(connection: ASGIConnection[Any, Any, Any, Any], actor: Actor) -> None:
+    connection.scope.setdefault("state", {})[ACTOR_STATE_KEY] = actor
 
 
 def _method_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:

@@ -23,6 +23,7 @@ from psycopg import AsyncConnection, Rollback
 from psycopg.errors import DeadlockDetected, ExclusionViolation, SerializationFailure
 from psycopg_pool import AsyncConnectionPool
 
+from bookings.api.availability import check_within_schedule
 from bookings.api.errors import IdempotencyKeyReused, RequestInFlight
 from bookings.api.problems import problem_of
 from bookings.api.schemas import BookingResponse
@@ -72,10 +73,19 @@ class BookingCommands:
         self._context = context
         self._key_ttl = key_ttl
 
-    async def create(self, command: CreateBooking, keyed: Keyed | None) -> Answer:
+    async def create(
+        self, command: CreateBooking, keyed: Keyed | None, *, within_schedule: bool = False
+    ) -> Answer:
+        """`within_schedule`: refuse a time outside the provider's free slots."""
+
         async def apply(connection: AsyncConnection[Any]) -> Booking:
             booking = decisions.new_booking(command, self._context)
-            await writes.add_booking(connection, booking)
+            if not within_schedule:
+                await writes.add_booking(connection, booking)
+                return booking
+            async with connection.transaction():
+                await check_within_schedule(connection, booking, self._context.clock())
+                await writes.add_booking(connection, booking)
             return booking
 
         return await self._run(apply, keyed, status_code=201)

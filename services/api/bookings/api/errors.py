@@ -41,24 +41,37 @@ class InvalidListRequest(ApiError):
 class MalformedBookingId(ApiError):
     """A booking id that is not a UUID: no booking has it (404)."""
 
-    # Echoed in the response; a path segment can be kilobytes long.
-    _SHOWN = 60
-
     def __init__(self, raw: str) -> None:
-        shown = raw if len(raw) <= self._SHOWN else raw[: self._SHOWN] + "..."
-        super().__init__(f"booking {shown!r} not found: a booking id is a UUID")
+        super().__init__(f"booking {_shown(raw)!r} not found: a booking id is a UUID")
 
 
 class WebhookNotFound(ApiError):
     """No such webhook endpoint or delivery, or one the caller may not see, or an id that is
     not a UUID (404 alike: nothing is leaked)."""
 
-    _SHOWN = 60
-
     def __init__(self, kind: str, raw: str) -> None:
-        shown = raw if len(raw) <= self._SHOWN else raw[: self._SHOWN] + "..."
-        super().__init__(f"{kind} {shown!r} not found")
+        super().__init__(f"{kind} {_shown(raw)!r} not found")
 
 
 class TooManyWebhookEndpoints(ApiError):
     """The caller owns as many webhook endpoints as one may (409)."""
+
+
+class ScheduleNotFound(ApiError):
+    """The provider has set no working hours (404)."""
+
+    def __init__(self, provider_id: str) -> None:
+        super().__init__(f"provider {_shown(provider_id)!r} has no schedule")
+
+
+class NotWithinSchedule(ApiError):
+    """A booking asked to fit the provider's free slots that does not (422)."""
+
+
+class CalendarFeedNotFound(ApiError):
+    """No feed has this token: never had, or its provider rotated it since (404)."""
+
+
+def _shown(raw: str, limit: int = 60) -> str:
+    """A client's value as echoed in a response: a path segment can be kilobytes long."""
+    return raw if len(raw) <= limit else raw[:limit] + "..."

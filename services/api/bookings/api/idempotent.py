@@ -32,7 +32,9 @@ async def keyed(request: Request[Any, Any, Any], actor: Actor, key: str | None) 
     if not key.strip() or len(key) > MAX_KEY_LENGTH:
         raise InvalidIdempotencyKey(f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} characters")
     path = request.url.path
-    digest = hashlib.sha256(f"{request.method} {path}\n".encode())
+    query = request.url.query
+    target = f"{path}?{query}" if query else path
+    digest = hashlib.sha256(f"{request.method} {target}\n".encode())
     digest.update(await request.body())
     # Keys are per principal: the actor's id is the token's `sub`.
     return Keyed(ref=KeyRef(principal=actor.id, key=key), fingerprint=digest.hexdigest(), path=path)

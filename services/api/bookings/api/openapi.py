@@ -16,6 +16,12 @@ from litestar.openapi.spec import (
     SecurityScheme,
 )
 
+from bookings.api.availability_schemas import (
+    DateOverride,
+    ScheduleBody,
+    WeeklyHours,
+    WorkingInterval,
+)
 from bookings.api.problems import PROBLEM_JSON
 from bookings.api.schemas import BookingCreate, BookingUpdate, LoginRequest, Problem
 from bookings.api.webhook_schemas import WebhookCreate, WebhookUpdate
@@ -74,7 +80,17 @@ def openapi_config(version: str) -> OpenAPIConfig:
 
 
 # Request bodies decode with `forbid_unknown_fields`; Litestar does not say so in their schemas.
-_CLOSED_BODIES = (BookingCreate, BookingUpdate, LoginRequest, WebhookCreate, WebhookUpdate)
+_CLOSED_BODIES = (
+    BookingCreate,
+    BookingUpdate,
+    LoginRequest,
+    WebhookCreate,
+    WebhookUpdate,
+    ScheduleBody,
+    WeeklyHours,
+    DateOverride,
+    WorkingInterval,
+)
 # What a create returns links to the operations that take its id: per creating path, the id
 # parameter, what is created, and the operations.
 _CREATED_LINKS = (

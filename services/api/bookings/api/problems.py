@@ -7,6 +7,7 @@ details are logged, never sent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -17,13 +18,16 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from bookings.api.errors import (
+    CalendarFeedNotFound,
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
     InvalidListRequest,
     MalformedBookingId,
+    NotWithinSchedule,
     NoUsableRole,
     RateLimited,
     RequestInFlight,
+    ScheduleNotFound,
     TooManyWebhookEndpoints,
     WebhookNotFound,
 )
@@ -48,6 +52,7 @@ _WIRE_FIELDS = {
     "end_time": "endTime",
     "provider_id": "providerId",
 }
+_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '(?P<name>[^']+)'")
 _log = structlog.get_logger("bookings.api")
 _encoder = msgspec.json.Encoder()
 
@@ -88,8 +93,12 @@ def problem_of(error: Exception) -> ProblemSpec | None:
     if isinstance(error, InvalidListRequest):
         errors = [FieldError(field="cursor", message=error.message)]
         return ProblemSpec(422, "validation", error.message, errors=errors)
-    if isinstance(error, MalformedBookingId | WebhookNotFound):
+    if isinstance(
+        error, MalformedBookingId | WebhookNotFound | ScheduleNotFound | CalendarFeedNotFound
+    ):
         return ProblemSpec(404, "not-found", error.message)
+    if isinstance(error, NotWithinSchedule):
+        return ProblemSpec(422, "not-within-schedule", error.message)
     if isinstance(error, TooManyWebhookEndpoints):
         return ProblemSpec(409, "webhook-endpoint-limit", error.message)
     if isinstance(error, RequestInFlight):
@@ -155,7 +164,12 @@ def _field_errors(error: ValidationException) -> list[FieldError]:
             key = str(item.get("key") or "body").removeprefix("data")
             key = key.removeprefix(".") or "body"
             errors.append(FieldError(field=key, message=str(item.get("message", "invalid"))))
-    return errors or [FieldError(field="body", message=str(error.detail))]
+    if errors:
+        return errors
+    # Litestar names a missing parameter in its detail only.
+    missing = _MISSING_PARAMETER.match(str(error.detail))
+    field = missing["name"] if missing else "body"
+    return [FieldError(field=field, message=str(error.detail))]
 
 
 def problem_response(spec: ProblemSpec, instance: str | None = None) -> Response[bytes]:

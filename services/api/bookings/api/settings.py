@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from bookings.auth import TokenSettings
 from bookings.auth.settings import token_settings
@@ -12,6 +14,7 @@ from bookings.runtime.settings import CommonSettings
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
+DEFAULT_CALENDAR_UID_HOST = "bookings.localhost"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class ApiSettings:
     cors_origins: tuple[str, ...]
     rate_limits: RateLimits
     tokens: TokenSettings
+    # Where clients reach the API, for the links it hands out (calendar feeds); None: the
+    # address each request was sent to.
+    public_base_url: str | None
+    # The domain part of calendar events' UIDs: keep it stable, or calendars duplicate events.
+    calendar_uid_host: str
 
     @property
     def login_enabled(self) -> bool:
@@ -64,6 +72,8 @@ class ApiSettings:
             cors_origins=_cors_origins(env, production=common.is_production),
             rate_limits=RateLimits.from_env(env),
             tokens=token_settings(env, production=common.is_production),
+            public_base_url=_public_base_url(env),
+            calendar_uid_host=_calendar_uid_host(env),
         )
 
 
@@ -100,3 +110,33 @@ def _cors_origins(env: Env, *, production: bool) -> tuple[str, ...]:
         if origin != "*" and not origin.startswith(("http://", "https://")):
             raise ConfigError("CORS_ORIGINS", f"expected http(s) origins or *, got {origin!r}")
     return origins
+
+
+def _public_base_url(env: Env) -> str | None:
+    """`PUBLIC_BASE_URL`: an http(s) URL with a host and no query, e.g. https://api.example.com."""
+    raw = env.optional("PUBLIC_BASE_URL")
+    if raw is None:
+        return None
+    url = raw.rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ConfigError(
+            "PUBLIC_BASE_URL",
+            f"expected an http(s) URL such as https://api.example.com, got {raw!r}",
+        )
+    return url
+
+
+# A DNS name: dot-separated labels of letters, digits and inner hyphens, 253 characters at most.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST_NAME = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(?:\.{_LABEL})*")
+
+
+def _calendar_uid_host(env: Env) -> str:
+    """`CALENDAR_UID_HOST`: a DNS name (RFC 5545 suggests the domain of the feed's publisher)."""
+    host = env.get("CALENDAR_UID_HOST", DEFAULT_CALENDAR_UID_HOST)
+    if not _HOST_NAME.fullmatch(host):
+        raise ConfigError(
+            "CALENDAR_UID_HOST", f"expected a host name such as bookings.example.com, got {host!r}"
+        )
+    return host

@@ -59,6 +59,14 @@ ProviderFilter = Annotated[
         description="Admins only: one provider.",
     ),
 ]
+WithinSchedule = Annotated[
+    bool,
+    QueryParameter(
+        name="withinSchedule",
+        required=False,
+        description="Refuse (422) a time outside the provider's free slots.",
+    ),
+]
 PageNumber = Annotated[int, Parameter(ge=1, le=1_000_000, description="1-based page number.")]
 PageSize = Annotated[int, Parameter(ge=1, le=100, description="Items per page (1-100).")]
 Cursor = Annotated[
@@ -98,7 +106,10 @@ class BookingsController(Controller):
         "/",
         operation_id="createBooking",
         summary="Create a booking",
-        description="A provider books for itself; an admin may name any `providerId`.",
+        description="A provider books for itself; an admin may name any `providerId`. With "
+        "`withinSchedule=true` the time must also be free in the provider's schedule (inside "
+        "working hours, after the minimum notice, clear of the buffer around other bookings), "
+        "else 422; without it any time that overlaps no booking is taken.",
         status_code=201,
         guards=[requires_json_body],
         responses=problems(400, 401, 403, 409, 415, 422, 429),
@@ -110,6 +121,7 @@ class BookingsController(Controller):
         actor: ActorDep,
         data: JSONBody[BookingCreate],
         idempotency_key: IdempotencyKey = None,
+        within_schedule: WithinSchedule = False,
     ) -> Response[BookingResponse]:
         command = CreateBooking(
             actor=actor,
@@ -119,7 +131,9 @@ class BookingsController(Controller):
             provider_id=data.provider_id,
         )
         answer = await app_state.commands.create(
-            command, await keyed(request, actor, idempotency_key)
+            command,
+            await keyed(request, actor, idempotency_key),
+            within_schedule=within_schedule,
         )
         if not answer.replayed:
             app_state.metrics.bookings_created.inc()

@@ -1,0 +1,266 @@
+"""Properties of free slots and `fits`, checked against brute-force oracles (hypothesis).
+
+Everything is generated on a 5-minute grid, so working time can be listed minute by minute: the
+oracle builds the set of working minutes from each local date's intervals (through `to_instant`,
+itself checked against a clock scan in working_hours_test.py) and, in UTC, reads the wall clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bookings.domain.slots import fits, free_slots
+from bookings.domain.working_hours import (
+    MINUTES_PER_DAY,
+    Schedule,
+    WallInterval,
+    check_day,
+    to_instant,
+)
+
+EPOCH = datetime(2030, 1, 1, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+ONE_DAY = timedelta(days=1)
+ZONES = ["UTC", "Europe/Berlin", "America/New_York"]
+# Saturdays before Berlin's and New York's clock changes: windows start up to 36 h later.
+BASES = [date(2030, 3, 9), date(2030, 3, 30), date(2030, 10, 26), date(2030, 11, 2)]
+PROPERTY = settings(max_examples=100, deadline=None)
+
+TimeRange = tuple[datetime, datetime]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    schedule: Schedule
+    zone: ZoneInfo
+    busy: list[TimeRange]  # as drawn: not sorted
+    start: datetime
+    end: datetime
+    duration: timedelta
+    step: timedelta
+    now: datetime
+
+    def free_slots(self) -> list[TimeRange]:
+        return free_slots(
+            self.schedule,
+            self.zone,
+            self.busy,
+            start=self.start,
+            end=self.end,
+            duration=self.duration,
+            step=self.step,
+            now=self.now,
+        )
+
+    def is_blocked(self, start: datetime, end: datetime) -> bool:
+        buffer = self.schedule.buffer
+        return any(
+            b_start - buffer < end and start < b_end + buffer for b_start, b_end in self.busy
+        )
+
+    @property
+    def earliest(self) -> datetime:
+        return self.now + self.schedule.minimum_notice
+
+
+def minutes(low: int, high: int) -> st.SearchStrategy[int]:
+    """Multiples of 5 in [low, high]."""
+    return st.integers(low // 5, high // 5).map(lambda k: k * 5)
+
+
+@st.composite
+def days(draw: st.DrawFn) -> list[WallInterval]:
+    """Valid hours for one day: consecutive segments between sorted boundaries, some worked."""
+    bounds = sorted(
+        draw(st.lists(minutes(0, MINUTES_PER_DAY), min_size=2, max_size=7, unique=True))
+    )
+    worked = draw(st.lists(st.booleans(), min_size=len(bounds) - 1, max_size=len(bounds) - 1))
+    day = [WallInterval(a, b) for (a, b), w in zip(pairwise(bounds), worked, strict=True) if w]
+    check_day(day)
+    return day
+
+
+whole_day = st.just([WallInterval(0, MINUTES_PER_DAY)])
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, zones: Sequence[str] = ZONES) -> Scenario:
+    zone_name = draw(st.sampled_from(zones))
+    base = datetime.combine(draw(st.sampled_from(BASES)), datetime.min.time(), UTC)
+    start = base + draw(minutes(0, 36 * 60)) * MINUTE
+    length = draw(minutes(5, 3 * MINUTES_PER_DAY))
+    end = start + length * MINUTE
+    weekly = {
+        weekday: hours
+        for weekday in range(7)
+        if (hours := draw(st.one_of(st.none(), days(), whole_day))) is not None
+    }
+    override_days = st.dates(base.date() - ONE_DAY, base.date() + 5 * ONE_DAY)
+    overrides = draw(st.dictionaries(override_days, st.one_of(days(), st.just([])), max_size=2))
+    busy = []
+    for _ in range(draw(st.integers(0, 8))):
+        booking_start = start + draw(minutes(-MINUTES_PER_DAY, length + 360)) * MINUTE
+        lasting = draw(st.one_of(minutes(5, 180), minutes(5, MINUTES_PER_DAY))) * MINUTE
+        busy.append((booking_start, booking_start + lasting))
+    schedule = Schedule(
+        time_zone=zone_name,
+        weekly=weekly,
+        overrides=overrides,
+        buffer=draw(st.sampled_from([0, 5, 15, 60])) * MINUTE,
+        minimum_notice=draw(st.sampled_from([0, 30, 120, MINUTES_PER_DAY])) * MINUTE,
+    )
+    return Scenario(
+        schedule=schedule,
+        zone=ZoneInfo(zone_name),
+        busy=busy,
+        start=start,
+        end=end,
+        duration=draw(minutes(5, 240)) * MINUTE,
+        step=draw(minutes(5, 240)) * MINUTE,
+        now=start + draw(minutes(-2 * MINUTES_PER_DAY, 12 * 60)) * MINUTE,
+    )
+
+
+# --- oracles -------------------------------------------------------------------------------
+
+
+def minute_of(instant: datetime) -> int:
+    return (instant - EPOCH) // MINUTE
+
+
+def at(minute: int) -> datetime:
+    return EPOCH + minute * MINUTE
+
+
+def local_dates(s: Scenario) -> Iterator[date]:
+    """The local dates whose hours working_periods reads for the scenario's window."""
+    day = s.start.astimezone(s.zone).date() - ONE_DAY
+    while day <= s.end.astimezone(s.zone).date() + ONE_DAY:
+        yield day
+        day += ONE_DAY
+
+
+def hours_on(schedule: Schedule, day: date) -> Sequence[WallInterval]:
+    if day in schedule.overrides:
+        return schedule.overrides[day]
+    return schedule.weekly.get(day.weekday(), [])
+
+
+def working_minutes(s: Scenario) -> set[int]:
+    """Every UTC minute worked, interval by interval of each local date."""
+    worked: set[int] = set()
+    for day in local_dates(s):
+        for interval in hours_on(s.schedule, day):
+            first = minute_of(to_instant(day, interval.start, s.zone, is_end=False))
+            worked.update(
+                range(first, minute_of(to_instant(day, interval.end, s.zone, is_end=True)))
+            )
+    return worked
+
+
+def runs(worked: set[int]) -> list[tuple[int, int]]:
+    """The maximal `[first, end)` ranges of consecutive minutes: the merged working periods."""
+    found: list[tuple[int, int]] = []
+    for minute in sorted(worked):
+        if found and found[-1][1] == minute:
+            found[-1] = (found[-1][0], minute + 1)
+        else:
+            found.append((minute, minute + 1))
+    return found
+
+
+def brute_force_slots(s: Scenario) -> list[TimeRange]:
+    """Every grid point of every period, each checked against every rule on its own."""
+    expected = []
+    for first, end in runs(working_minutes(s)):
+        slot_start = at(first)
+        while slot_start + s.duration <= at(end):
+            slot_end = slot_start + s.duration
+            if (
+                slot_start >= s.start
+                and slot_end <= s.end
+                and slot_start >= s.earliest
+                and not s.is_blocked(slot_start, slot_end)
+            ):
+                expected.append((slot_start, slot_end))
+            slot_start += s.step
+    return expected
+
+
+def slot_minutes(slot: TimeRange) -> range:
+    return range(minute_of(slot[0]), minute_of(slot[1]))
+
+
+# --- properties ----------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(scenarios())
+def test_no_slot_overlaps_a_booking_widened_by_the_buffer(s: Scenario) -> None:
+    assert not any(s.is_blocked(*slot) for slot in s.free_slots())
+
+
+@PROPERTY
+@given(scenarios())
+def test_every_slot_lies_in_working_hours(s: Scenario) -> None:
+    worked = working_minutes(s)
+    for slot in s.free_slots():
+        assert all(minute in worked for minute in slot_minutes(slot))
+
+
+@PROPERTY
+@given(scenarios(zones=["UTC"]))
+def test_in_utc_every_slot_lies_in_working_hours_by_the_wall_clock(s: Scenario) -> None:
+    for slot in s.free_slots():
+        for minute in slot_minutes(slot):
+            wall = at(minute)
+            of_day = wall.hour * 60 + wall.minute
+            intervals = hours_on(s.schedule, wall.date())
+            assert any(i.start <= of_day < i.end for i in intervals)
+
+
+@PROPERTY
+@given(scenarios())
+def test_slots_are_sorted_on_the_grid_after_the_notice_and_inside_the_window(s: Scenario) -> None:
+    slots = s.free_slots()
+    periods = runs(working_minutes(s))
+    assert [start for start, _ in slots] == sorted({start for start, _ in slots})
+    for slot_start, slot_end in slots:
+        assert slot_start.tzinfo is UTC
+        assert slot_end.tzinfo is UTC
+        assert slot_end - slot_start == s.duration
+        assert s.start <= slot_start
+        assert slot_end <= s.end
+        assert slot_start >= s.earliest
+        [period_first] = [a for a, b in periods if a <= minute_of(slot_start) < b]
+        assert (slot_start - at(period_first)) % s.step == timedelta(0)
+
+
+@PROPERTY
+@given(scenarios())
+def test_every_free_grid_point_is_offered(s: Scenario) -> None:
+    assert s.free_slots() == brute_force_slots(s)
+
+
+@PROPERTY
+@given(scenarios(), st.data())
+def test_fits_agrees_with_checking_each_rule(s: Scenario, data: st.DataObject) -> None:
+    window_minutes = minute_of(s.end) - minute_of(s.start)
+    start = s.start + data.draw(minutes(0, window_minutes)) * MINUTE
+    end = start + data.draw(minutes(-60, 2 * MINUTES_PER_DAY)) * MINUTE
+    end = min(end, s.end)  # the oracle's working minutes reach as far as the window
+    worked = working_minutes(s)
+    expected = (
+        end > start
+        and start >= s.earliest
+        and all(minute in worked for minute in slot_minutes((start, end)))
+        and not s.is_blocked(start, end)
+    )
+    assert fits(s.schedule, s.zone, s.busy, start=start, end=end, now=s.now) == expected
