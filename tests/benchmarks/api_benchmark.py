@@ -15,23 +15,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.api_runs import API_PEX, Load, Result, login_token, run_wrk, running_api
 from benchmarks.datastores import migrated_database
 from sqlalchemy import create_engine, text
 
 from bookings.persistence.urls import sqlalchemy_url
-from bookings.servers.processes import free_port, stop_process, wait_until_ok
 from bookings.servers.redis import throwaway_redis
 
 CONNECTIONS = 50
@@ -83,18 +77,9 @@ end
 """
 
 
-@dataclass(frozen=True)
-class Result:
-    name: str
-    requests_per_second: float
-    p50_ms: float
-    p99_ms: float
-    errors: int
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--api-pex", default="dist/services.api/api.pex")
+    parser.add_argument("--api-pex", default=API_PEX)
     parser.add_argument("--workers", type=int, default=2, help="API worker processes")
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per endpoint")
@@ -109,7 +94,7 @@ def main() -> int:
         return 2
     with migrated_database() as db_url, throwaway_redis() as redis:
         target_id = _seed(db_url)
-        with _api(args.api_pex, db_url, redis.url, args.workers) as base_url:
+        with running_api(args.api_pex, db_url, redis.url, args.workers) as base_url:
             results = _run_all(wrk, args, base_url, target_id)
     _print(results, args)
     return 0
@@ -142,116 +127,33 @@ def _seed(db_url: str) -> str:
     return str(target_id)
 
 
-@contextmanager
-def _api(api_pex: str, db_url: str, redis_url: str, workers: int) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "APP_ENV": "development",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DATABASE_URL": db_url,
-        "REDIS_URL": redis_url,
-        "API_WORKERS": str(workers),
-        "LOG_LEVEL": "WARNING",
-        "RATE_LIMIT_LOGIN_PER_MINUTE": "1000000",
-        "RATE_LIMIT_WRITES_PER_MINUTE": "100000000",
-        "RATE_LIMIT_READS_PER_MINUTE": "100000000",
-    }
-    process = subprocess.Popen([sys.executable, api_pex], env=env, stdin=subprocess.DEVNULL)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ok(f"{base_url}/health/ready", process)
-        yield base_url
-    finally:
-        stop_process(process)
-
-
-def _token(base_url: str, sub: str) -> str:
-    request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1, started here)
-        f"{base_url}/auth/login",
-        data=f'{{"sub":"{sub}","roles":["provider"]}}'.encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-        body = response.read().decode()
-    match = re.search(r'"accessToken":"([^"]+)"', body)
-    if match is None:
-        raise RuntimeError("login returned no token")
-    return match.group(1)
-
-
 def _run_all(wrk: str, args: argparse.Namespace, base_url: str, target_id: str) -> list[Result]:
-    list_token = _token(base_url, LIST_PROVIDER)
-    big_list_token = _token(base_url, BIG_LIST_PROVIDER)
-    post_token = _token(base_url, POST_PROVIDER)
+    list_token = login_token(base_url, LIST_PROVIDER)
+    big_list_token = login_token(base_url, BIG_LIST_PROVIDER)
+    post_token = login_token(base_url, POST_PROVIDER)
+    warmup = Load(args.threads, CONNECTIONS, args.warmup)
+    measured = Load(args.threads, CONNECTIONS, args.duration)
     results = []
-    _wrk(wrk, args, args.warmup, base_url + "/health")
-    results.append(_named("GET /health", _wrk(wrk, args, args.duration, base_url + "/health")))
+    run_wrk(wrk, warmup, base_url + "/health")
+    results.append(run_wrk(wrk, measured, base_url + "/health").named("GET /health"))
     with tempfile.TemporaryDirectory(prefix="api-bench-") as scratch:
         base = int((datetime.now(UTC) + timedelta(days=30)).timestamp())
-        for phase, seconds in (("warmup", args.warmup), ("measure", args.duration)):
+        for phase, load in (("warmup", warmup), ("measure", measured)):
             script = Path(scratch, f"post-{phase}.lua")
             script.write_text(_POST_SCRIPT.replace("BASE", str(base)).replace("TOKEN", post_token))
             base += 10_000_000 * 120  # the next run books further out
-            result = _wrk(wrk, args, seconds, base_url + "/", script=script)
+            result = run_wrk(wrk, load, base_url + "/", script=script)
             if phase == "measure":
-                results.append(_named("POST /bookings", result))
+                results.append(result.named("POST /bookings"))
         for name, path, token in (
             ("GET /bookings/upcoming/list", "/bookings/upcoming/list", list_token),
             (BIG_LIST, "/bookings/upcoming/list", big_list_token),
             ("GET /bookings/{id}", f"/bookings/{target_id}", list_token),
         ):
-            header = f"Authorization: Bearer {token}"
-            _wrk(wrk, args, args.warmup, base_url + path, header=header)
-            results.append(
-                _named(name, _wrk(wrk, args, args.duration, base_url + path, header=header))
-            )
+            header = (f"Authorization: Bearer {token}",)
+            run_wrk(wrk, warmup, base_url + path, headers=header)
+            results.append(run_wrk(wrk, measured, base_url + path, headers=header).named(name))
     return results
-
-
-def _wrk(
-    wrk: str,
-    args: argparse.Namespace,
-    seconds: int,
-    url: str,
-    *,
-    script: Path | None = None,
-    header: str | None = None,
-) -> Result:
-    argv = [wrk, "-t", str(args.threads), "-c", str(CONNECTIONS), "-d", f"{seconds}s"]
-    argv += ["--latency", "--timeout", "5s"]
-    if script is not None:
-        argv += ["-s", str(script)]
-    if header is not None:
-        argv += ["-H", header]
-    output = subprocess.run(
-        [*argv, url], check=True, capture_output=True, text=True, timeout=seconds + 60
-    ).stdout
-    return _parse(output)
-
-
-def _parse(output: str) -> Result:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    percentiles = {
-        p: _ms(value, unit)
-        for p, value, unit in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)", output)
-    }
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: (.*)", output)
-    error_count = int(errors.group(1)) if errors else 0
-    if socket_errors:
-        error_count += sum(int(n) for n in re.findall(r"\d+", socket_errors.group(1)))
-    return Result("", rps, percentiles.get("50", 0.0), percentiles.get("99", 0.0), error_count)
-
-
-def _ms(value: str, unit: str) -> float:
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def _named(name: str, result: Result) -> Result:
-    return Result(name, result.requests_per_second, result.p50_ms, result.p99_ms, result.errors)
 
 
 def _print(results: list[Result], args: argparse.Namespace) -> None:

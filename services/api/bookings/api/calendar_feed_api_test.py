@@ -120,6 +120,10 @@ def test_an_unchanged_feed_is_304_until_a_booking_changes(
     assert changed.status_code == 200
     assert changed.headers["etag"] != etag
     assert "SUMMARY:Renamed" in changed.text
+    # A poll without If-None-Match gets the body rendered for the current ETag, never an older one.
+    polled = client.get(feed_path(feed))
+    assert (polled.headers["etag"], polled.content) == (changed.headers["etag"], changed.content)
+    assert first.content != changed.content
 
 
 def test_a_new_token_retires_the_old_url(

@@ -1,7 +1,7 @@
 """A provider's bookings as an RFC 5545 calendar feed (`text/calendar`), and its ETag.
 
 Calendar apps (Google, Apple, Outlook, Thunderbird) subscribe to the feed's URL and poll it,
-so rendering is kept cheap: every time in UTC form (no VTIMEZONE), one string built and encoded
+so rendering is kept cheap: every time in UTC form, one string built and encoded
 once, and folding work only for the lines that need it. With no `METHOD` property, an event's
 `DTSTAMP` is its last revision (RFC 5545 3.8.7.2): the body then depends on the rows alone, and
 `feed_etag` can tell when it changes without rendering it.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -43,7 +43,17 @@ _ESCAPES = str.maketrans(
     }
 )
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_ETAG_ENTRY = struct.Struct(">16sq")  # the booking id's 16 bytes, its version
+_UTC_TIME_ZONE = (
+    "BEGIN:VTIMEZONE\r\n"
+    "TZID:UTC\r\n"
+    "BEGIN:STANDARD\r\n"
+    "DTSTART:19700101T000000\r\n"
+    "TZOFFSETFROM:+0000\r\n"
+    "TZOFFSETTO:+0000\r\n"
+    "TZNAME:UTC\r\n"
+    "END:STANDARD\r\n"
+    "END:VTIMEZONE\r\n"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,27 +81,31 @@ def render_feed(
     uid_suffix = "@" + escape_text(uid_host)
     parts = [_calendar_header(calendar_name, refresh_interval)]
     parts.extend(_event(entry, uid_suffix) for entry in entries)
+    if len(parts) == 1:
+        # RFC 5545's grammar wants one component at least: a calendar with no bookings
+        # carries the definition of UTC, which every time in the feed is in anyway.
+        parts.append(_UTC_TIME_ZONE)
     parts.append("END:VCALENDAR\r\n")
     return "".join(parts).encode()
 
 
 def feed_etag(
-    entries: Sequence[FeedEntry], *, uid_host: str, calendar_name: str, refresh_interval: timedelta
+    listing: str, *, uid_host: str, calendar_name: str, refresh_interval: timedelta
 ) -> str:
-    """A strong ETag for what `render_feed` would return for the same arguments.
+    """A strong ETag for what `render_feed` returns for these arguments, from the `listing`
+    digest of its entries' ids and versions, in order (`calendar_feeds.listing_digest`, which
+    PostgreSQL computes too, without sending the rows).
 
-    Hashes each entry's id and version only: this relies on every change of a booking (title,
-    times, status) bumping its version, which also moves `updated_at` (DTSTAMP, LAST-MODIFIED).
+    That relies on every change of a booking (title, times, status) bumping its version, which
+    also moves `updated_at` (DTSTAMP, LAST-MODIFIED).
     """
     digest = hashlib.blake2b(digest_size=16)
-    for text in (uid_host, calendar_name):
+    for text in (uid_host, calendar_name, listing):
         encoded = text.encode(errors="surrogatepass")
         digest.update(len(encoded).to_bytes(8, "big"))
         digest.update(encoded)
     seconds = refresh_interval // timedelta(microseconds=1)
     digest.update(struct.pack(">qq", FEED_FORMAT_VERSION, seconds))
-    # Fixed-size records: the hashed bytes name one list of (id, version) pairs only.
-    digest.update(b"".join([_ETAG_ENTRY.pack(e.id.bytes, e.version) for e in entries]))
     return f'"{digest.hexdigest()}"'
 
 

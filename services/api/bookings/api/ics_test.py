@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bookings.api.ics import FeedEntry, feed_etag, fold, render_feed
+from bookings.persistence.calendar_feeds import listing_digest
 
 START = datetime(2030, 12, 24, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))  # 09:00 UTC
 CREATED = datetime(2030, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
@@ -67,7 +68,10 @@ def etag(
     refresh_interval: timedelta = REFRESH,
 ) -> str:
     return feed_etag(
-        entries, uid_host=uid_host, calendar_name=calendar_name, refresh_interval=refresh_interval
+        listing_digest((e.id, e.version) for e in entries),
+        uid_host=uid_host,
+        calendar_name=calendar_name,
+        refresh_interval=refresh_interval,
     )
 
 
@@ -170,11 +174,12 @@ def test_events_come_in_the_order_given() -> None:
     assert [str(event["UID"]) for event in events] == [f"{e.id}@bookings.example" for e in entries]
 
 
-def test_an_empty_feed_is_a_calendar_without_events() -> None:
-    # RFC 5545's grammar wants one component at least, so icalendar's validate() would object;
-    # calendar apps take an empty calendar as one with nothing in it.
+def test_an_empty_feed_is_a_valid_calendar_without_events() -> None:
+    # RFC 5545's grammar wants one component at least: the empty feed defines UTC.
     calendar = parse(feed([]))
+    calendar.validate()
     assert calendar.events == []
+    assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["UTC"]
     assert calendar.refresh_interval == timedelta(minutes=15)
 
 
