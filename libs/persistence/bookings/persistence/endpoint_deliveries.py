@@ -8,16 +8,14 @@ see is None. Rows are handed to a row maker in `DELIVERY_COLUMNS` order.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
-from psycopg.rows import args_row
 from sqlalchemy import (
     bindparam,
     exists,
     func,
-    literal_column,
     null,
     select,
     true,
@@ -26,12 +24,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement
 
+from bookings.persistence.rows import RowMaker, T
 from bookings.persistence.statements import compiled
 from bookings.persistence.tables import webhook_deliveries as deliveries
 from bookings.persistence.tables import webhook_endpoints as endpoints
-from bookings.persistence.webhook_endpoints import Position, RowMaker
-
-T = TypeVar("T")
+from bookings.persistence.webhook_deliveries import PENDING_SQL
+from bookings.persistence.webhook_endpoints import (
+    Position,
+    endpoint_key,
+    fetch_one,
+    page_params,
+    visible_endpoint,
+)
 
 DELIVERY_COLUMNS = (
     deliveries.c.id,
@@ -48,19 +52,12 @@ DELIVERY_COLUMNS = (
 _FIELDS = len(DELIVERY_COLUMNS)
 
 
-def _visible_endpoint(owned: bool) -> list[ColumnElement[bool]]:
-    conditions = [endpoints.c.id == bindparam("endpoint_id")]
-    if owned:
-        conditions.append(endpoints.c.owner == bindparam("owner"))
-    return conditions
-
-
 def _page_statement(*, owned: bool, one_status: bool, after: bool) -> str:
     """The visible endpoint's id, joined to a page of its deliveries newest first (one more than
     asked, to tell whether more follow). The join is outer (`ON true`), so an endpoint without
     deliveries still gives one row, its delivery columns NULL; no row: no visible endpoint. The
     page walks the (endpoint_id, created_at, id) index backwards."""
-    endpoint = select(endpoints.c.id).where(*_visible_endpoint(owned)).subquery("endpoint")
+    endpoint = select(endpoints.c.id).where(*visible_endpoint(owned)).subquery("endpoint")
     conditions: list[ColumnElement[bool]] = [deliveries.c.endpoint_id == endpoint.c.id]
     if one_status:
         conditions.append(deliveries.c.status == bindparam("status"))
@@ -98,10 +95,10 @@ _RETRY = {
         .where(
             deliveries.c.id == bindparam("delivery_id"),
             deliveries.c.endpoint_id == bindparam("endpoint_id"),
-            exists(select(endpoints.c.id).where(*_visible_endpoint(owned))),
+            exists(select(endpoints.c.id).where(*visible_endpoint(owned))),
         )
         .values(
-            status=literal_column("'pending'"),
+            status=PENDING_SQL,
             next_attempt_at=func.now(),
             delivered_at=null(),
             updated_at=func.now(),
@@ -124,14 +121,9 @@ async def fetch_deliveries(
 ) -> tuple[list[T], bool] | None:
     """Up to `limit` deliveries of the endpoint, newest first, after `after`, of one `status`
     if given; and whether more follow. None if `owner` (None: anyone) has no such endpoint."""
-    params: dict[str, Any] = {"endpoint_id": endpoint_id, "page_limit": limit + 1}
-    if owner is not None:
-        params["owner"] = owner
+    params = endpoint_key(endpoint_id, owner) | page_params(after, limit)
     if status is not None:
         params["status"] = status
-    if after is not None:
-        params["after_created_at"] = after.created_at
-        params["after_id"] = after.id
     sql = _PAGES[owner is not None, status is not None, after is not None]
     cursor = await connection.execute(sql, params)
     rows = await cursor.fetchall()
@@ -150,9 +142,5 @@ async def retry_delivery(
 ) -> T | None:
     """Makes the delivery pending and due now; None if `owner` has no such endpoint or the
     endpoint no such delivery."""
-    params: dict[str, Any] = {"endpoint_id": endpoint_id, "delivery_id": delivery_id}
-    if owner is not None:
-        params["owner"] = owner
-    cursor = connection.cursor(row_factory=args_row(row))
-    await cursor.execute(_RETRY[owner is not None], params)
-    return await cursor.fetchone()
+    params = endpoint_key(endpoint_id, owner) | {"delivery_id": delivery_id}
+    return await fetch_one(connection, _RETRY[owner is not None], params, row)

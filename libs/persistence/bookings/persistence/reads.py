@@ -7,18 +7,20 @@ statement: `provider_id` narrows the lookup to that provider's bookings (None: a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from psycopg import AsyncConnection
 from psycopg.rows import args_row
 
 from bookings.domain.ports import BookingListQuery, Found
-from bookings.persistence.rows import BOOKING_COLUMNS, booking_statement, list_statement
-
-T = TypeVar("T")
-RowMaker = Callable[..., T]
+from bookings.persistence.rows import (
+    BOOKING_COLUMNS,
+    RowMaker,
+    T,
+    booking_statement,
+    list_statement,
+)
 
 
 async def fetch_booking(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, Delete, Engine, delete, literal_column, select
+from sqlalchemy import Connection, Delete, Engine, delete, select
 
 from bookings.persistence.tables import idempotency_keys, outbox, webhook_deliveries
-from bookings.persistence.webhook_deliveries import PENDING
+from bookings.persistence.webhook_deliveries import PENDING_SQL
 
 # Rows deleted per transaction: short transactions, short locks.
 RETENTION_BATCH = 1_000
@@ -48,7 +48,7 @@ def delete_finished_deliveries_before(
         select(webhook_deliveries.c.id)
         .where(
             # A literal, as the partial index `ix_webhook_deliveries_finished` states it.
-            webhook_deliveries.c.status != literal_column(f"'{PENDING}'"),
+            webhook_deliveries.c.status != PENDING_SQL,
             webhook_deliveries.c.updated_at < cutoff,
         )
         .limit(RETENTION_BATCH)

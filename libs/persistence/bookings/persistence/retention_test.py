@@ -1,15 +1,20 @@
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import uuid4
 
 import sqlalchemy as sa
 
 from bookings.persistence.database import Database
+from bookings.persistence.delivery_claims_test import add_deliveries, add_endpoint, database
 from bookings.persistence.retention import (
     RETENTION_BATCH,
+    delete_finished_deliveries_before,
     delete_idempotency_keys_before,
     delete_published_outbox_rows_before,
 )
-from bookings.persistence.tables import idempotency_keys, outbox
+from bookings.persistence.tables import idempotency_keys, outbox, webhook_deliveries
+
+__all__ = ["database"]  # the fixture
 
 NOW = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 
@@ -72,3 +77,23 @@ def test_published_outbox_rows_before_the_cutoff_are_deleted_in_batches(
     database.close()
     assert deleted == old_published
     assert sorted(left, key=lambda at: at or NOW) == [recent] * 3 + [None] * 2
+
+
+def test_finished_deliveries_past_the_cutoff_are_deleted_in_batches(database: Database) -> None:
+    endpoint = add_endpoint(database)
+    cutoff = datetime.now(UTC) - timedelta(days=30)
+    old, recent = cutoff - timedelta(hours=1), cutoff + timedelta(hours=1)
+    finished: dict[str, Any] = {"next_attempt_at": None, "updated_at": old}
+    add_deliveries(database, endpoint, RETENTION_BATCH + 5, status="delivered", **finished)
+    add_deliveries(database, endpoint, 3, status="failed", **finished)
+    kept = add_deliveries(
+        database, endpoint, 2, status="delivered", next_attempt_at=None, updated_at=recent
+    )
+    kept += add_deliveries(database, endpoint, 2, updated_at=old)  # pending, however old
+
+    deleted = delete_finished_deliveries_before(database.engine, cutoff)
+
+    with database.engine.connect() as connection:
+        left = connection.execute(sa.select(webhook_deliveries.c.id)).scalars().all()
+    assert deleted == RETENTION_BATCH + 8
+    assert sorted(left) == sorted(kept)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from bookings.domain.model import Booking
@@ -13,6 +13,10 @@ from bookings.domain.status import BookingStatus
 from bookings.events.encoding import encode
 from bookings.persistence import statements
 
+T = TypeVar("T")
+# Whatever a caller answers with (the API's response Structs), built from a row's columns in
+# the order a statement selects them: reads hand rows straight to it, building no domain object.
+RowMaker = Callable[..., T]
 # The position of each column of `tables.bookings` in a row.
 BOOKING_COLUMNS = 11
 

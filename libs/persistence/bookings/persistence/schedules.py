@@ -8,10 +8,9 @@ statement is compiled once from `tables` (see `statements.compiled`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import args_row
@@ -20,11 +19,10 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 
 from bookings.domain.rules import MAX_DURATION
 from bookings.persistence import statements
+from bookings.persistence.rows import RowMaker, T
 from bookings.persistence.statements import compiled
 from bookings.persistence.tables import bookings, provider_schedules
 
-T = TypeVar("T")
-RowMaker = Callable[..., T]
 Busy = list[tuple[datetime, datetime]]
 
 _schedules = provider_schedules.c

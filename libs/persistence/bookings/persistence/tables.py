@@ -191,7 +191,7 @@ webhook_deliveries = Table(
         postgresql_where=text("status <> 'pending'"),
     ),
     # The sender's claims: each endpoint's pending deliveries by due time (see
-    # `webhook_deliveries`), so a claim never reads through a stuck endpoint's backlog.
+    # `delivery_claims`), so a claim never reads through a stuck endpoint's backlog.
     Index(
         "ix_webhook_deliveries_pending_by_endpoint",
         "endpoint_id",

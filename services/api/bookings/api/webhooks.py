@@ -1,5 +1,5 @@
 """Webhook endpoints and their deliveries: who may do what, then one statement on a pooled
-connection (`bookings.persistence.webhook_endpoints`, `.endpoint_deliveries`).
+connection (`bookings.persistence.endpoint_reads`, `.endpoint_writes`, `.endpoint_deliveries`).
 
 An endpoint belongs to the subject that created it: a provider sees and changes its own only
 (anything else is 404, as for bookings), an admin any. A provider's endpoint receives its own
@@ -32,9 +32,9 @@ from bookings.api.webhook_schemas import (
 )
 from bookings.domain.access import Actor
 from bookings.domain.errors import Forbidden
-from bookings.persistence import endpoint_deliveries
-from bookings.persistence import webhook_endpoints as endpoints
-from bookings.persistence.webhook_endpoints import EndpointChange, NewEndpoint, Position
+from bookings.persistence import endpoint_deliveries, endpoint_reads, endpoint_writes
+from bookings.persistence.endpoint_writes import EndpointChange, NewEndpoint
+from bookings.persistence.webhook_endpoints import Position
 from bookings.webhooks.signing import new_secret
 from bookings.webhooks.targets import ForbiddenTarget, check_target
 
@@ -63,7 +63,7 @@ class Webhooks:
             secret=new_secret(),
         )
         async with self._pool.connection() as connection:
-            created = await endpoints.add_endpoint(
+            created = await endpoint_writes.add_endpoint(
                 connection,
                 new,
                 max_per_owner=MAX_ENDPOINTS_PER_OWNER,
@@ -83,7 +83,7 @@ class Webhooks:
         if not actor.is_admin and provider_id not in (None, actor.id):
             raise Forbidden("a provider can only list its own webhook endpoints")
         async with self._pool.connection() as connection:
-            items, more = await endpoints.fetch_endpoints(
+            items, more = await endpoint_reads.fetch_endpoints(
                 connection,
                 owner=_owner(actor),
                 provider_id=provider_id if actor.is_admin else None,
@@ -97,7 +97,7 @@ class Webhooks:
 
     async def get(self, actor: Actor, endpoint_id: UUID) -> WebhookEndpointResponse:
         async with self._pool.connection() as connection:
-            found = await endpoints.fetch_endpoint(
+            found = await endpoint_reads.fetch_endpoint(
                 connection, endpoint_id, _owner(actor), WebhookEndpointResponse.of_row
             )
         return _found(found, ENDPOINT, endpoint_id)
@@ -111,20 +111,20 @@ class Webhooks:
             enabled=body.enabled,
         )
         async with self._pool.connection() as connection:
-            changed = await endpoints.change_endpoint(
+            changed = await endpoint_writes.change_endpoint(
                 connection, endpoint_id, _owner(actor), change, WebhookEndpointResponse.of_row
             )
         return _found(changed, ENDPOINT, endpoint_id)
 
     async def delete(self, actor: Actor, endpoint_id: UUID) -> None:
         async with self._pool.connection() as connection:
-            deleted = await endpoints.delete_endpoint(connection, endpoint_id, _owner(actor))
+            deleted = await endpoint_writes.delete_endpoint(connection, endpoint_id, _owner(actor))
         if not deleted:
             raise WebhookNotFound(ENDPOINT, str(endpoint_id))
 
     async def rotate_secret(self, actor: Actor, endpoint_id: UUID) -> WebhookSecret:
         async with self._pool.connection() as connection:
-            secret = await endpoints.rotate_secret(
+            secret = await endpoint_writes.rotate_secret(
                 connection,
                 endpoint_id,
                 _owner(actor),

@@ -1,134 +1,116 @@
-"""One attempt of a webhook delivery (Standard Webhooks v1.0.0): the request, and what the
-answer makes of the delivery.
+"""One attempt of a webhook delivery over HTTP: its signed request, sent on the sender's client,
+and what came back.
 
-The body is `{"type", "timestamp", "data"}`, with `data` the bytes encoded when the event's
-change committed, copied as raw JSON (never decoded and encoded again), so receivers get the
-very `data` every other carrier of the event has. `webhook-id` is the event id, the same on
-every attempt (receivers deduplicate on it); `webhook-timestamp` is the attempt's own time,
-which receivers check for freshness; `webhook-signature` signs `id.timestamp.body` with the
-endpoint's secret and, while it has not expired, the secret it replaced.
-
-A 2xx answer delivers. Anything else, no answer in time or no connection is retried after the
-next wait of the schedule (with jitter, so that deliveries that failed together do not all come
-back together), and fails once the schedule is used up: a delivery retried by hand after that
-gets exactly one more attempt. A 429 or 503 with `Retry-After` waits at least that long. 410
-Gone fails the delivery and disables its endpoint.
+`WEBHOOK_TIMEOUT_SECONDS` bounds the whole attempt: name resolution, connecting, sending, and
+reading the answer, of which at most `MAX_BODY_BYTES` is read, as it comes (the rest is left
+unread). Every failure is the attempt's, none is the sender's loop's: it comes back as the
+result's `error`, the text recorded as the delivery's `last_error`.
 """
 
 from __future__ import annotations
 
-import math
-import random
-from collections.abc import Sequence
+import asyncio
+import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
 from typing import Final
-from uuid import UUID
 
-import msgspec
+import httpx
+import structlog
 
-from bookings.events.encoding import timestamp
-from bookings.persistence.webhook_deliveries import DELIVERED, FAILED, PENDING
-from bookings.webhooks.signing import secret_key, signature_header
-from bookings.worker.webhook_settings import MAX_RETRY_WAIT_S
+from bookings.persistence.delivery_claims import ClaimedDelivery
+from bookings.webhooks.signing import MalformedSecret
+from bookings.webhooks.targets import ForbiddenTarget
+from bookings.worker.webhook_protocol import (
+    error_text,
+    message_body,
+    request_headers,
+    retry_after_seconds,
+    signing_keys,
+)
+from bookings.worker.webhook_transport import POOL
 
-USER_AGENT: Final = "bookings-webhooks/1.0"
-# What is read of an answer's body (the rest is left unread), and what of it is kept.
+log = structlog.get_logger(__name__)
+
+# What is read of an answer's body (the rest is left unread).
 MAX_BODY_BYTES: Final = 64 * 1024
-ERROR_BYTES: Final = 1024
-JITTER: Final = 0.1  # each wait is drawn within ±10 % of the schedule's
-GONE: Final = 410
-RETRY_AFTER_STATUSES: Final = frozenset({429, 503})
-
-_ENCODER: Final = msgspec.json.Encoder()
-
-
-class _Message(msgspec.Struct):
-    type: str
-    timestamp: str
-    data: msgspec.Raw
-
-
-def message_body(event_type: str, occurred_at: datetime, data: bytes) -> bytes:
-    return _ENCODER.encode(_Message(event_type, timestamp(occurred_at), msgspec.Raw(data)))
-
-
-def signing_keys(secret: str, previous_secret: str | None) -> list[bytes]:
-    """The current secret's key, then the previous one's while it still signs."""
-    keys = [secret_key(secret)]
-    if previous_secret is not None:
-        keys.append(secret_key(previous_secret))
-    return keys
-
-
-def request_headers(
-    event_id: UUID, sent_at: int, body: bytes, keys: Sequence[bytes]
-) -> dict[str, str]:
-    message_id = str(event_id)
-    return {
-        "content-type": "application/json",
-        "user-agent": USER_AGENT,
-        # The body is read raw: a compressed answer could unpack far beyond the bound.
-        "accept-encoding": "identity",
-        "webhook-id": message_id,
-        "webhook-timestamp": str(sent_at),
-        "webhook-signature": signature_header(keys, message_id, sent_at, body),
-    }
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """What an attempt makes of its delivery: delivered, failed, or pending again after
-    `retry_in_s`; `endpoint_gone` when the endpoint answered 410."""
+class AttemptResult:
+    """What an attempt got: the answer's status (None: no answer), the error to record (None
+    for a 2xx answer) and the answer's `Retry-After` in seconds."""
 
-    status: str
-    retry_in_s: float | None = None
-    endpoint_gone: bool = False
-
-
-def judge(
-    status_code: int | None,
-    *,
-    attempts: int,
-    schedule: Sequence[timedelta],
-    retry_after_s: float | None = None,
-    rng: random.Random | None = None,
-) -> Verdict:
-    """The verdict on an attempt that got `status_code` (None: no answer), the delivery's
-    `attempts`-th (this one included)."""
-    if status_code is not None and 200 <= status_code < 300:
-        return Verdict(DELIVERED)
-    if status_code == GONE:
-        return Verdict(FAILED, endpoint_gone=True)
-    if attempts > len(schedule):  # also a retry by hand after the schedule was used up
-        return Verdict(FAILED)
-    wait = schedule[attempts - 1].total_seconds()
-    wait *= (rng or random).uniform(1 - JITTER, 1 + JITTER)
-    if status_code in RETRY_AFTER_STATUSES and retry_after_s is not None:
-        wait = max(wait, min(retry_after_s, MAX_RETRY_WAIT_S))
-    return Verdict(PENDING, retry_in_s=wait)
+    status_code: int | None
+    error: str | None
+    retry_after_s: float | None
 
 
-def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
-    """`Retry-After` as seconds from `now`: a number of seconds or an HTTP date; None if
-    absent or unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+async def attempt_delivery(
+    delivery: ClaimedDelivery, client: httpx.AsyncClient, *, timeout_s: float
+) -> AttemptResult:
+    """Sends the delivery within `timeout_s`; a failure comes back as the result's `error`."""
+    status_code: int | None = None
+    retry_after: float | None = None
     try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment.tzinfo is None:  # RFC 9110 dates are GMT; an obsolete form may come without
-        return None
-    seconds = (moment - now).total_seconds()
-    return max(seconds, 0.0) if math.isfinite(seconds) else None
+        status_code, body, retry_after = await _send(delivery, client, timeout_s)
+        error = None if 200 <= status_code < 300 else error_text(body)
+    except Exception as failure:  # every failure is the attempt's, none is the loop's
+        error = _describe(failure, delivery, timeout_s)
+    return AttemptResult(status_code=status_code, error=error, retry_after_s=retry_after)
 
 
-def error_text(body: bytes) -> str | None:
-    """The first KiB of an answer's body, as text whatever its encoding (None if empty)."""
-    text = body[:ERROR_BYTES].decode("utf-8", errors="replace").replace("\x00", "\ufffd")
-    return text or None
+async def _send(
+    delivery: ClaimedDelivery, client: httpx.AsyncClient, timeout_s: float
+) -> tuple[int, bytes, float | None]:
+    """The answer's status, the start of its body and its `Retry-After` in seconds."""
+    body = message_body(delivery.event_type, delivery.occurred_at, delivery.data)
+    sent_at = int(time.time())
+    keys = signing_keys(delivery.secret, delivery.previous_secret)
+    headers = request_headers(delivery.event_id, sent_at, body, keys)
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    async with asyncio.timeout_at(deadline):
+        request = client.build_request(
+            "POST",
+            delivery.url,
+            content=body,
+            headers=headers,
+            extensions={POOL: delivery.endpoint_id},  # connections of its own
+        )
+        response = await client.send(request, stream=True)
+    try:
+        answer = await _read_at_most(response, MAX_BODY_BYTES, deadline=deadline)
+    finally:
+        await response.aclose()
+    retry_after = retry_after_seconds(response.headers.get("retry-after"), now=datetime.now(UTC))
+    return response.status_code, answer, retry_after
+
+
+def _describe(failure: Exception, delivery: ClaimedDelivery, timeout_s: float) -> str:
+    if isinstance(failure, TimeoutError | httpx.TimeoutException):
+        return f"timed out after {timeout_s:g} s"
+    if isinstance(failure, ForbiddenTarget):
+        return f"refused target: {failure}"
+    if isinstance(failure, httpx.ConnectError):
+        return f"connection failed: {failure}"
+    if isinstance(failure, httpx.HTTPError):
+        return f"request failed: {type(failure).__name__}: {failure}"
+    if isinstance(failure, MalformedSecret):
+        return f"the endpoint's secret is unusable: {failure}"
+    log.exception("webhook attempt failed", delivery_id=str(delivery.id))
+    return f"internal error: {type(failure).__name__}"
+
+
+async def _read_at_most(response: httpx.Response, limit: int, *, deadline: float) -> bytes:
+    """Up to `limit` bytes of the body, as they come (unread beyond); what arrived by the
+    deadline or before the connection failed."""
+    received = bytearray()
+    try:
+        async with asyncio.timeout_at(deadline):
+            async for chunk in response.aiter_raw():
+                received += chunk
+                if len(received) >= limit:
+                    break
+    except (TimeoutError, httpx.HTTPError):
+        pass
+    return bytes(received[:limit])

@@ -6,14 +6,14 @@ One asyncio loop in the role's process, on psycopg's async connections and an ht
   fanned out by the relay, or retried through the API); a poll every
   `WEBHOOK_POLL_INTERVAL_SECONDS` catches the rest (retries coming due, leases of a sender that
   died);
-- the dispatcher claims due deliveries (see `bookings.persistence.webhook_deliveries`) while it
+- the dispatcher claims due deliveries (see `bookings.persistence.delivery_claims`) while it
   has room: at most `WEBHOOK_MAX_CONCURRENCY` attempts under way, `WEBHOOK_MAX_PER_ENDPOINT` per
   endpoint, so an endpoint that is slow or never answers holds a few places and no more, and
   never delays the others' deliveries;
-- each attempt is a task: it sends the request, reads at most 64 KiB of the answer within
-  `WEBHOOK_TIMEOUT_SECONDS` (name resolution and connecting included) and hands its outcome to
-- the writer, which records outcomes in batches (one statement for whatever piled up while the
-  previous one ran), each only where the row still holds the attempt's lease;
+- each attempt is a task (`webhook_attempts`): it sends the request, reads at most 64 KiB of the
+  answer within `WEBHOOK_TIMEOUT_SECONDS` and hands its outcome to
+- the writer (`webhook_outcomes`), which records outcomes in batches, each only where the row
+  still holds the attempt's lease;
 - and every `BACKLOG_EVERY_S` the backlog gauges are measured.
 
 Each of the listener, dispatcher, writer and measurements has a PostgreSQL connection of its
@@ -42,33 +42,15 @@ import httpx
 import psycopg
 import structlog
 
+from bookings.persistence.delivery_backlog import backlog
+from bookings.persistence.delivery_claims import ClaimedDelivery, claim_due
 from bookings.persistence.urls import libpq_url
-from bookings.persistence.webhook_deliveries import (
-    FAILED,
-    PENDING,
-    AttemptRecord,
-    ClaimedDelivery,
-    backlog,
-    claim_due,
-    disable_endpoint,
-    record_attempts,
-)
-from bookings.webhooks.signing import MalformedSecret
-from bookings.webhooks.targets import ForbiddenTarget
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.metrics import WorkerMetrics
-from bookings.worker.webhook_attempts import (
-    MAX_BODY_BYTES,
-    Verdict,
-    error_text,
-    judge,
-    message_body,
-    request_headers,
-    retry_after_seconds,
-    signing_keys,
-)
+from bookings.worker.webhook_attempts import attempt_delivery
+from bookings.worker.webhook_outcomes import OutcomeWriter
 from bookings.worker.webhook_settings import WebhookSettings
-from bookings.worker.webhook_transport import POOL, webhook_client
+from bookings.worker.webhook_transport import webhook_client
 
 log = structlog.get_logger(__name__)
 
@@ -77,8 +59,6 @@ NOTIFY_CHANNEL: Final = "webhook_deliveries"
 LEASE_MARGIN: Final = timedelta(seconds=5)
 BACKLOG_EVERY_S: Final = 5.0
 STOP_CHECK_S: Final = 0.1
-GONE_REASON: Final = "endpoint disabled: it answered 410 Gone"
-OUTCOMES: Final = {PENDING: "retrying", FAILED: "failed"}
 
 
 class WebhookSender:
@@ -104,9 +84,7 @@ class WebhookSender:
         self._backlogged: set[UUID] = set()
         self._stopping = False
         self._changed = asyncio.Event()
-        self._records: list[AttemptRecord] = []
-        self._gone: set[UUID] = set()
-        self._records_ready = asyncio.Event()
+        self._outcomes = OutcomeWriter(self._settings.retry_schedule, self._metrics)
 
     async def run(self, database_url: str, *, stop: threading.Event, heartbeat: Heartbeat) -> None:
         """Sends deliveries until `stop` is set; raises on outages."""
@@ -132,16 +110,14 @@ class WebhookSender:
                         group.create_task(self._watch(stop)),
                         group.create_task(self._measure(measures)),
                     ]
-                    writer = group.create_task(self._write(writes))
+                    writer = group.create_task(self._outcomes.write(writes))
                     await self._dispatch(claims, client, group, heartbeat)
-                    self._records_ready.set()  # the writer returns once all is written
+                    self._outcomes.close()  # the writer returns once all is written
                     await writer
                     for task in background:
                         task.cancel()
             except ExceptionGroup as failures:  # one line in the log, not a tree
                 raise failures.exceptions[0] from None
-
-    # --- dispatching ---------------------------------------------------------------------------
 
     async def _dispatch(
         self,
@@ -221,17 +197,10 @@ class WebhookSender:
             self._metrics.webhook_oldest_pending.set(max(age, 0.0))
             await asyncio.sleep(BACKLOG_EVERY_S)
 
-    # --- attempts ------------------------------------------------------------------------------
-
     async def _attempt(self, delivery: ClaimedDelivery, client: httpx.AsyncClient) -> None:
         started = time.perf_counter()
-        status_code: int | None = None
-        retry_after: float | None = None
         try:
-            status_code, body, retry_after = await self._send(delivery, client)
-            error = None if 200 <= status_code < 300 else error_text(body)
-        except Exception as failure:  # every failure is the attempt's, none is the loop's
-            error = self._describe(failure, delivery)
+            result = await attempt_delivery(delivery, client, timeout_s=self._timeout_s)
         finally:
             self._running[delivery.endpoint_id] -= 1
             if not self._running[delivery.endpoint_id]:
@@ -241,145 +210,7 @@ class WebhookSender:
                 self._backlogged.discard(delivery.endpoint_id)
                 self._claimable = True
             self._changed.set()
-        elapsed = time.perf_counter() - started
-        verdict = judge(
-            status_code,
-            attempts=delivery.attempts + 1,
-            schedule=self._settings.retry_schedule,
-            retry_after_s=retry_after,
-        )
-        self._metrics.webhook_attempt_duration.observe(elapsed)
-        self._metrics.webhook_deliveries.labels(OUTCOMES.get(verdict.status, verdict.status)).inc()
-        self._note(delivery, verdict, status_code, error, elapsed)
-        self._records.append(
-            AttemptRecord(
-                delivery_id=delivery.id,
-                lease=delivery.lease,
-                status=verdict.status,
-                retry_in_s=verdict.retry_in_s,
-                status_code=status_code,
-                error=error,
-            )
-        )
-        if verdict.endpoint_gone:
-            self._gone.add(delivery.endpoint_id)
-        self._records_ready.set()
-
-    async def _send(
-        self, delivery: ClaimedDelivery, client: httpx.AsyncClient
-    ) -> tuple[int, bytes, float | None]:
-        """The answer's status, the start of its body and its `Retry-After` in seconds."""
-        body = message_body(delivery.event_type, delivery.occurred_at, delivery.data)
-        sent_at = int(time.time())
-        keys = signing_keys(delivery.secret, delivery.previous_secret)
-        headers = request_headers(delivery.event_id, sent_at, body, keys)
-        deadline = asyncio.get_running_loop().time() + self._timeout_s
-        async with asyncio.timeout_at(deadline):
-            request = client.build_request(
-                "POST",
-                delivery.url,
-                content=body,
-                headers=headers,
-                extensions={POOL: delivery.endpoint_id},  # connections of its own
-            )
-            response = await client.send(request, stream=True)
-        try:
-            answer = await _read_at_most(response, MAX_BODY_BYTES, deadline=deadline)
-        finally:
-            await response.aclose()
-        retry_after = retry_after_seconds(
-            response.headers.get("retry-after"), now=datetime.now(UTC)
-        )
-        return response.status_code, answer, retry_after
-
-    def _describe(self, failure: Exception, delivery: ClaimedDelivery) -> str:
-        if isinstance(failure, TimeoutError | httpx.TimeoutException):
-            return f"timed out after {self._timeout_s:g} s"
-        if isinstance(failure, ForbiddenTarget):
-            return f"refused target: {failure}"
-        if isinstance(failure, httpx.ConnectError):
-            return f"connection failed: {failure}"
-        if isinstance(failure, httpx.HTTPError):
-            return f"request failed: {type(failure).__name__}: {failure}"
-        if isinstance(failure, MalformedSecret):
-            return f"the endpoint's secret is unusable: {failure}"
-        log.exception("webhook attempt failed", delivery_id=str(delivery.id))
-        return f"internal error: {type(failure).__name__}"
-
-    def _note(
-        self,
-        delivery: ClaimedDelivery,
-        verdict: Verdict,
-        status_code: int | None,
-        error: str | None,
-        elapsed: float,
-    ) -> None:
-        if verdict.status == PENDING:
-            log_at = log.debug
-        elif verdict.status == FAILED:
-            log_at = log.warning
-        else:
-            return
-        log_at(
-            "webhook attempt failed",
-            delivery_id=str(delivery.id),
-            endpoint_id=str(delivery.endpoint_id),
-            attempts=delivery.attempts + 1,
-            status_code=status_code,
-            error=(error or "")[:200],
-            final=verdict.status == FAILED,
-            endpoint_gone=verdict.endpoint_gone,
-            retry_in_s=verdict.retry_in_s,
-            elapsed_s=round(elapsed, 3),
-        )
-
-    # --- recording -----------------------------------------------------------------------------
-
-    async def _write(self, writes: psycopg.AsyncConnection[Any]) -> None:
-        """Writes the outcomes that piled up, batch after batch; returns once the dispatcher
-        has stopped and everything is written."""
-        while True:
-            await self._records_ready.wait()
-            self._records_ready.clear()
-            records, self._records = self._records, []
-            gone, self._gone = self._gone, set()
-            if gone:
-                async with writes.transaction():
-                    kept = await record_attempts(writes, records)
-                    for endpoint_id in gone:
-                        failed = await disable_endpoint(writes, endpoint_id, reason=GONE_REASON)
-                        self._metrics.webhook_deliveries.labels("failed").inc(failed)
-                        log.warning(
-                            "webhook endpoint disabled: it answered 410 Gone",
-                            endpoint_id=str(endpoint_id),
-                            deliveries_failed=failed,
-                        )
-            else:
-                kept = await record_attempts(writes, records)
-            if len(kept) < len(records):  # retried by hand, claimed again, failed by a 410
-                dropped = [str(r.delivery_id) for r in records if r.delivery_id not in kept]
-                log.info(
-                    "attempt outcomes not recorded: their deliveries moved on meanwhile",
-                    count=len(dropped),
-                    deliveries=dropped[:10],
-                )
-            if self._stopping and not self._in_flight and not self._records:
-                return
-
-
-async def _read_at_most(response: httpx.Response, limit: int, *, deadline: float) -> bytes:
-    """Up to `limit` bytes of the body, as they come (unread beyond); what arrived by the
-    deadline or before the connection failed."""
-    received = bytearray()
-    try:
-        async with asyncio.timeout_at(deadline):
-            async for chunk in response.aiter_raw():
-                received += chunk
-                if len(received) >= limit:
-                    break
-    except (TimeoutError, httpx.HTTPError):
-        pass
-    return bytes(received[:limit])
+        self._outcomes.add(delivery, result, time.perf_counter() - started)
 
 
 async def _connect(url: str) -> psycopg.AsyncConnection[Any]:

@@ -27,8 +27,9 @@ from bookings.worker.backoff import run_until_stopped
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.roles import Role
+from bookings.worker.webhook_outcomes import GONE_REASON
 from bookings.worker.webhook_receiver_test import Receiver, Reply, always, first, receiver
-from bookings.worker.webhook_sender import GONE_REASON, WebhookSender, run_webhook_sender
+from bookings.worker.webhook_sender import WebhookSender, run_webhook_sender
 from bookings.worker.webhook_settings import WebhookSettings
 
 __all__ = ["receiver"]  # the fixture, shared with the tests that import it from here

@@ -1,5 +1,6 @@
-"""The sender's statements on a real PostgreSQL: claims within limits, leases, outcomes, 410s,
-the backlog and the sweep of finished deliveries."""
+"""The sender's claims on a real PostgreSQL: due deliveries under a lease, within a sender's
+room overall and per endpoint, never the same delivery twice. Its fixtures and helpers serve the
+other tests of webhook deliveries too."""
 
 from __future__ import annotations
 
@@ -15,17 +16,9 @@ import sqlalchemy as sa
 from psycopg import AsyncConnection
 
 from bookings.persistence.database import Database
-from bookings.persistence.retention import RETENTION_BATCH, delete_finished_deliveries_before
+from bookings.persistence.delivery_claims import ClaimedDelivery, claim_due
 from bookings.persistence.tables import webhook_deliveries, webhook_endpoints
 from bookings.persistence.urls import libpq_url
-from bookings.persistence.webhook_deliveries import (
-    AttemptRecord,
-    ClaimedDelivery,
-    backlog,
-    claim_due,
-    disable_endpoint,
-    record_attempts,
-)
 
 LEASE = timedelta(seconds=30)
 Connection = AsyncConnection[Any]
@@ -217,107 +210,3 @@ async def test_senders_side_by_side_never_claim_the_same_delivery(
             await connection.close()
 
     assert len(claimed) == len(set(claimed)) == 200
-
-
-async def test_an_outcome_is_written_only_while_the_row_holds_its_lease(
-    database: Database, connection: Connection
-) -> None:
-    endpoint = add_endpoint(database)
-    add_deliveries(database, endpoint, 3)
-    first, second, third = await claim(connection)
-    with database.engine.begin() as sql:  # the API retries the second one mid-attempt
-        sql.execute(
-            sa.update(webhook_deliveries)
-            .where(webhook_deliveries.c.id == second.id)
-            .values(next_attempt_at=sa.func.now())
-        )
-
-    kept = await record_attempts(
-        connection,
-        [
-            AttemptRecord(first.id, first.lease, "delivered", None, 204, None),
-            AttemptRecord(second.id, second.lease, "delivered", None, 200, None),
-            AttemptRecord(third.id, third.lease, "pending", 300.0, 500, "boom"),
-        ],
-    )
-
-    assert kept == {first.id, third.id}
-    delivered = delivery(database, first.id)
-    assert (delivered.status, delivered.attempts, delivered.last_status_code) == (
-        "delivered",
-        1,
-        204,
-    )
-    assert delivered.delivered_at is not None
-    assert delivered.next_attempt_at is None
-    retried = delivery(database, second.id)
-    assert (retried.status, retried.attempts, retried.delivered_at) == ("pending", 0, None)
-    assert retried.next_attempt_at <= datetime.now(UTC)  # due, as the API left it
-    waiting = delivery(database, third.id)
-    assert (waiting.status, waiting.attempts, waiting.last_error) == ("pending", 1, "boom")
-    wait = (waiting.next_attempt_at - waiting.updated_at).total_seconds()
-    assert wait == pytest.approx(300.0)
-
-
-async def test_a_gone_endpoint_is_disabled_and_its_pending_deliveries_fail(
-    database: Database, connection: Connection
-) -> None:
-    gone, other = add_endpoint(database), add_endpoint(database)
-    pending = add_deliveries(database, gone, 2) + add_deliveries(database, gone, 1, due_in=600)
-    [finished] = add_deliveries(
-        database, gone, 1, status="delivered", next_attempt_at=None, attempts=1
-    )
-    [untouched] = add_deliveries(database, other, 1)
-
-    failed = await disable_endpoint(connection, gone, reason="endpoint disabled")
-
-    assert failed == 3
-    for delivery_id in pending:
-        row = delivery(database, delivery_id)
-        assert (row.status, row.next_attempt_at, row.last_error) == (
-            "failed",
-            None,
-            "endpoint disabled",
-        )
-    assert delivery(database, finished).status == "delivered"
-    assert delivery(database, untouched).status == "pending"
-    with database.engine.connect() as sql:
-        enabled = sql.execute(sa.select(webhook_endpoints.c.id, webhook_endpoints.c.enabled)).all()
-    assert dict(enabled) == {gone: False, other: True}
-
-
-async def test_the_backlog_counts_pending_deliveries_of_enabled_endpoints(
-    database: Database, connection: Connection
-) -> None:
-    assert (await backlog(connection)).pending == 0
-    endpoint = add_endpoint(database)
-    old = datetime.now(UTC) - timedelta(minutes=5)
-    add_deliveries(database, endpoint, 2, created_at=old)
-    add_deliveries(database, endpoint, 1, due_in=600)
-    add_deliveries(database, endpoint, 1, status="failed", next_attempt_at=None)
-    add_deliveries(database, add_endpoint(database, enabled=False), 5, created_at=old)
-
-    found = await backlog(connection)
-
-    assert found.pending == 3
-    assert found.oldest_created_at == old
-
-
-def test_finished_deliveries_past_the_cutoff_are_deleted_in_batches(database: Database) -> None:
-    endpoint = add_endpoint(database)
-    cutoff = datetime.now(UTC) - timedelta(days=30)
-    old, recent = cutoff - timedelta(hours=1), cutoff + timedelta(hours=1)
-    finished: dict[str, Any] = {"next_attempt_at": None, "updated_at": old}
-    add_deliveries(database, endpoint, RETENTION_BATCH + 5, status="delivered", **finished)
-    add_deliveries(database, endpoint, 3, status="failed", **finished)
-    kept = add_deliveries(
-        database, endpoint, 2, status="delivered", next_attempt_at=None, updated_at=recent
-    )
-    kept += add_deliveries(database, endpoint, 2, updated_at=old)  # pending, however old
-
-    deleted = delete_finished_deliveries_before(database.engine, cutoff)
-
-    with database.engine.connect() as connection:
-        left = connection.execute(sa.select(webhook_deliveries.c.id)).scalars().all()
-    assert deleted == RETENTION_BATCH + 8
-    assert sorted(left) == sorted(kept)

@@ -7,7 +7,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from bookings.webhooks.signing import new_secret
-from bookings.worker.webhook_attempts import (
+from bookings.worker.webhook_protocol import (
     ERROR_BYTES,
     error_text,
     judge,
