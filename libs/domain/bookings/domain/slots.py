@@ -4,7 +4,7 @@ A slot `[s, s + duration)` is offered when `s` is on the grid `period_start + k 
 (merged) working period, the slot lies inside that period and inside the requested window, `s`
 is at least `minimum_notice` after now, and the slot overlaps no scheduled booking widened by
 the schedule's buffer on both sides. All ranges are half-open, so a slot may end exactly where
-a widened booking starts.
+a widened booking starts. Working hours end at `working_hours.LATEST`.
 """
 
 from __future__ import annotations
@@ -14,18 +14,9 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from bookings.domain.working_hours import Schedule, working_periods
+from bookings.domain.working_hours import LATEST, Schedule, working_periods
 
 TimeRange = tuple[datetime, datetime]
-
-
-def bookings_window(schedule: Schedule, start: datetime, end: datetime) -> TimeRange:
-    """The range whose scheduled bookings matter for slots in `[start, end)`.
-
-    A booking matters when it overlaps `[start - buffer, end + buffer)`: its buffer then
-    reaches into the window.
-    """
-    return start - schedule.buffer, end + schedule.buffer
 
 
 def free_slots(
@@ -48,6 +39,7 @@ def free_slots(
     if duration <= timedelta(0) or step <= timedelta(0):
         raise ValueError("a slot's duration and step must be positive")
     bookings = _by_start(busy)
+    end = min(end, LATEST)
     earliest = max(start, now + schedule.minimum_notice)
     buffer = schedule.buffer
     slots: list[TimeRange] = []
@@ -89,7 +81,7 @@ def fits(
     and overlap no scheduled booking widened by the buffer. Unlike a slot it need not be on a
     grid.
     """
-    if end <= start or start < now + schedule.minimum_notice:
+    if end <= start or start < now + schedule.minimum_notice or end > LATEST:
         return False
     periods = working_periods(schedule, zone, start, end)
     if not any(p_start <= start and end <= p_end for p_start, p_end in periods):

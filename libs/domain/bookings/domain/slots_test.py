@@ -5,8 +5,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookings.domain.slots import bookings_window, fits, free_slots
-from bookings.domain.working_hours import Schedule, WallInterval, parse_wall_time
+from bookings.domain.slots import fits, free_slots
+from bookings.domain.working_hours import (
+    EARLIEST,
+    LATEST,
+    Schedule,
+    WallInterval,
+    parse_wall_time,
+    time_zone,
+    working_periods,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -283,12 +291,26 @@ def test_without_notice_a_slot_may_start_now() -> None:
     assert got[0] == utc(2030, 1, 7, 10)
 
 
-def test_bookings_window_widens_by_the_buffer() -> None:
-    week = schedule(buffer=20 * MINUTE)
-    assert bookings_window(week, utc(2030, 1, 7), utc(2030, 1, 8)) == (
-        utc(2030, 1, 6, 23, 40),
-        utc(2030, 1, 8, 0, 20),
+def test_far_ends_of_the_calendar_have_no_working_hours() -> None:
+    always = Schedule("Etc/GMT+12", {day: (WallInterval(0, 1440),) for day in range(7)}, {})
+    zone = time_zone("Etc/GMT+12")
+    far_past, far_future = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)
+    assert working_periods(always, zone, far_past, EARLIEST) == []
+    assert working_periods(always, zone, LATEST, far_future) == []
+    found = free_slots(
+        always,
+        zone,
+        [],
+        start=LATEST - HOUR,
+        end=far_future,
+        duration=HOUR,
+        step=HOUR,
+        now=EARLIEST,
     )
+    assert found == [(LATEST - HOUR, LATEST)]
+    assert not fits(always, zone, [], start=far_future - HOUR, end=far_future, now=EARLIEST)
+    assert not fits(always, zone, [], start=LATEST, end=LATEST + HOUR, now=EARLIEST)
+    assert fits(always, zone, [], start=LATEST - HOUR, end=LATEST, now=EARLIEST)
 
 
 # --- DST days ------------------------------------------------------------------------------

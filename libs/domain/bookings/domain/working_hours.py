@@ -31,6 +31,10 @@ from zoneinfo import ZoneInfo
 from bookings.domain.errors import InvalidHours, UnknownTimeZone
 
 MINUTES_PER_DAY = 1440
+# Hours are placed in time between these instants only: far from the ends of the calendar, so
+# that a day beyond a range, any UTC offset and any buffer stay representable.
+EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 _WALL_TIME = re.compile(r"([0-9]{2}):([0-9]{2})")
 _ONE_DAY = timedelta(days=1)
@@ -148,8 +152,11 @@ def working_periods(
 
     Periods that touch or overlap are merged first (a night shift 22:00-24:00 followed by
     00:00-06:00 is one period), then those overlapping `[start, end)` are kept, unclipped: a
-    caller counts a grid of slots from a period's start.
+    caller counts a grid of slots from a period's start. Nothing lies outside [EARLIEST, LATEST).
     """
+    start, end = max(start, EARLIEST), min(end, LATEST)
+    if start >= end:
+        return []
     merged: list[tuple[datetime, datetime]] = []
     for period_start, period_end in sorted(_periods_by_day(schedule, zone, start, end)):
         if merged and period_start <= merged[-1][1]:

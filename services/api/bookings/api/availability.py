@@ -29,7 +29,7 @@ from bookings.api.errors import NotWithinSchedule, ScheduleNotFound
 from bookings.domain.access import Actor
 from bookings.domain.model import Booking
 from bookings.domain.slots import fits, free_slots
-from bookings.domain.working_hours import time_zone
+from bookings.domain.working_hours import LATEST, time_zone
 from bookings.persistence import schedules
 from bookings.persistence.schedules import NewSchedule
 
@@ -114,6 +114,8 @@ async def check_within_schedule(
     """Refuses (NotWithinSchedule) a new booking outside its provider's free time: working
     hours, minimum notice, other bookings widened by the buffer. Runs in the transaction that
     inserts it, after taking the provider's turn, so no booking can slip in between."""
+    if booking.end_time > LATEST:
+        raise NotWithinSchedule(f"no working hours are kept past {LATEST:%Y-%m-%d}")
     await schedules.take_provider_turn(connection, booking.provider_id)
     found, busy = await schedules.fetch_schedule_and_busy(
         connection,

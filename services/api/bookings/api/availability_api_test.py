@@ -220,6 +220,13 @@ def test_slots_step_is_counted_from_each_working_interval(
             "from",
         ),
         ({"from": "yesterday", "to": "2031-01-08T00:00:00Z", "duration": 30}, "from"),
+        (
+            {"from": "0001-01-01T00:00:00+00:01", "to": "2031-01-08T00:00:00Z", "duration": 30},
+            "from",
+        ),
+        ({"from": "0001-01-01T00:00:00Z", "to": "0001-01-05T00:00:00Z", "duration": 30}, "from"),
+        ({"from": "9999-12-25T00:00:00Z", "to": "9999-12-31T23:59:59Z", "duration": 30}, "from"),
+        ({"from": "8999-12-25T00:00:00Z", "to": "9999-12-31T23:59:59-12:00", "duration": 30}, "to"),
         ({"from": "2031-01-07T00:00:00Z", "to": "2031-01-08T00:00:00Z", "duration": 4}, "duration"),
         (
             {"from": "2031-01-07T00:00:00Z", "to": "2031-01-08T00:00:00Z", "duration": 1441},
@@ -280,6 +287,8 @@ def test_within_schedule_refuses_what_the_schedule_does_not_offer(
     assert book(berlin(monday, 7), 30, **within).status_code == 422  # before 09:00
     assert book(berlin(monday, 7), 30).status_code == 201  # without the flag: any free time
     assert book(berlin(monday, 11, 10), 20, **within).status_code == 201  # off the grid is fine
+    far = datetime(9999, 12, 31, 22, tzinfo=UTC)  # no hours are kept that far: a 422, not a 500
+    assert book(far, 60, **within).status_code == 422
 
 
 def test_within_schedule_buffers_hold_under_concurrent_creates(

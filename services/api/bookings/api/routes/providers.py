@@ -18,6 +18,7 @@ from bookings.api.bodies import requires_json_body
 from bookings.api.dependencies import BOOKING_DEPENDENCIES, ActorDep, AppStateDep
 from bookings.api.openapi import SECURITY, problems
 from bookings.api.schemas import NO_NUL, AwareDatetime
+from bookings.domain.working_hours import EARLIEST, LATEST
 
 MAX_RANGE = timedelta(days=62)
 ProviderId = Annotated[
@@ -151,14 +152,15 @@ class ProvidersController(Controller):
 
 def _instant(name: str, raw: str) -> datetime:
     try:
-        value = msgspec.convert(raw, AwareDatetime)
-        value.astimezone(UTC)  # exists in UTC (see schemas._check_times)
+        value = msgspec.convert(raw, AwareDatetime).astimezone(UTC)
     except (msgspec.ValidationError, OverflowError):
         _refuse(
             name,
             "expected an ISO-8601 time with an offset, e.g. 2030-01-07T00:00:00Z "
             "(a `+` in a query string must be sent as %2B)",
         )
+    if not EARLIEST <= value <= LATEST:
+        _refuse(name, f"must lie between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
     return value
 
 
