@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.api_runs import API_PEX, Load, Result, login_token, run_wrk, running_api
-from benchmarks.datastores import migrated_database
+from benchmarks.api_runs import API_PEX, Load, Result, login_token, run_wrk, running_api, wrk_for
+from benchmarks.datastores import migrated_database, seed_bookings
 from sqlalchemy import create_engine, text
 
 from bookings.persistence.urls import sqlalchemy_url
@@ -42,16 +41,6 @@ TARGETS = {  # endpoint: (min req/s, max p99 ms)
     BIG_LIST: (1500, 50.0),
     "GET /bookings/{id}": (2500, 25.0),
 }
-# Upcoming bookings, hourly from tomorrow, half an hour each, as the side-by-side bench seeds.
-_SEED_SQL = text(
-    "INSERT INTO bookings (id, provider_id, title, start_time, end_time, status, version,"
-    " reminder_due_at, created_at, updated_at)"
-    " SELECT gen_random_uuid(), :provider, 'Seeded ' || i, t, t + interval '30 minutes',"
-    " 'scheduled', 1, t - interval '10 minutes', now(), now()"
-    " FROM (SELECT i, date_trunc('hour', now()) + interval '1 day' + i * interval '1 hour' AS t"
-    " FROM generate_series(0, :count - 1) i) s"
-)
-
 # Each wrk thread books its own run of one-minute slots, two minutes apart, so no request
 # ever overlaps another; `base` moves on between runs.
 _POST_SCRIPT = """
@@ -85,12 +74,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per endpoint")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     args = parser.parse_args()
-    wrk = shutil.which("wrk")
+    wrk = wrk_for(args.api_pex)
     if wrk is None:
-        sys.stderr.write("wrk is not installed: apt-get install -y wrk\n")
-        return 2
-    if not Path(args.api_pex).exists():
-        sys.stderr.write(f"{args.api_pex} is missing: ./pants package services/api:api\n")
         return 2
     with migrated_database() as db_url, throwaway_redis() as redis:
         target_id = _seed(db_url)
@@ -102,14 +87,17 @@ def main() -> int:
 
 def _seed(db_url: str) -> str:
     """The bookings of both list providers; returns the id of one of LIST_PROVIDER's."""
+    hourly = timedelta(hours=1)
+    seed_bookings(
+        db_url,
+        {
+            LIST_PROVIDER: (SEEDED_BOOKINGS, hourly),
+            BIG_LIST_PROVIDER: (BIG_SEEDED_BOOKINGS, hourly),
+        },
+    )
     engine = create_engine(sqlalchemy_url(db_url))
     try:
-        with engine.begin() as connection:
-            for provider, count in (
-                (LIST_PROVIDER, SEEDED_BOOKINGS),
-                (BIG_LIST_PROVIDER, BIG_SEEDED_BOOKINGS),
-            ):
-                connection.execute(_SEED_SQL, {"provider": provider, "count": count})
+        with engine.connect() as connection:
             target_id = connection.execute(
                 text(
                     "SELECT id FROM bookings WHERE provider_id = :provider"
@@ -117,11 +105,6 @@ def _seed(db_url: str) -> str:
                 ),
                 {"provider": LIST_PROVIDER, "middle": SEEDED_BOOKINGS // 2},
             ).scalar_one()
-        with engine.connect() as connection:
-            # Fresh statistics and visibility map, as a live table would have.
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE bookings"
-            )
     finally:
         engine.dispose()
     return str(target_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -37,6 +38,18 @@ class Result:
 
     def named(self, name: str) -> Result:
         return Result(name, self.requests_per_second, self.p50_ms, self.p99_ms, self.errors)
+
+
+def wrk_for(api_pex: str) -> str | None:
+    """wrk's path, if it and the packaged API are there; else None, having said what is missing."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.stderr.write("wrk is not installed: apt-get install -y wrk\n")
+        return None
+    if not Path(api_pex).exists():
+        sys.stderr.write(f"{api_pex} is missing: ./pants package services/api:api\n")
+        return None
+    return wrk
 
 
 @contextmanager

@@ -17,17 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import urllib.request
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from benchmarks.api_runs import API_PEX, Load, Result, login_token, run_wrk, running_api
-from benchmarks.datastores import migrated_database
-from sqlalchemy import create_engine, text
+from benchmarks.api_runs import API_PEX, Load, Result, login_token, run_wrk, running_api, wrk_for
+from benchmarks.datastores import migrated_database, seed_bookings
 
-from bookings.persistence.urls import sqlalchemy_url
 from bookings.servers.redis import throwaway_redis
 
 PROVIDER = "bench-availability"
@@ -42,14 +38,6 @@ TARGETS = {  # name: (min req/s, max p99 ms); None: no target set
     FEED: (None, None),
     FEED_NOT_MODIFIED: (None, None),
 }
-_SEED_SQL = text(
-    "INSERT INTO bookings (id, provider_id, title, start_time, end_time, status, version,"
-    " reminder_due_at, created_at, updated_at)"
-    " SELECT gen_random_uuid(), :provider, 'Appointment ' || i, t, t + interval '30 minutes',"
-    " 'scheduled', 1, t - interval '10 minutes', now(), now()"
-    " FROM (SELECT i, date_trunc('hour', now()) + interval '1 day'"
-    " + i * interval '105 minutes' AS t FROM generate_series(0, :count - 1) i) s"
-)
 _HOURS = [{"start": "09:00", "end": "17:00"}]
 _SCHEDULE = {
     "timeZone": "Europe/Berlin",
@@ -64,32 +52,15 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=15, help="seconds per measured run")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of warm-up per run")
     args = parser.parse_args()
-    wrk = shutil.which("wrk")
+    wrk = wrk_for(args.api_pex)
     if wrk is None:
-        sys.stderr.write("wrk is not installed: apt-get install -y wrk\n")
-        return 2
-    if not Path(args.api_pex).exists():
-        sys.stderr.write(f"{args.api_pex} is missing: ./pants package services/api:api\n")
         return 2
     with migrated_database() as db_url, throwaway_redis() as redis:
-        _seed(db_url)
+        seed_bookings(db_url, {PROVIDER: (BOOKINGS, timedelta(minutes=105))})
         with running_api(args.api_pex, db_url, redis.url, workers=1) as base_url:
             results = _run_all(wrk, args, base_url)
     _print(results, args)
     return 0
-
-
-def _seed(db_url: str) -> None:
-    engine = create_engine(sqlalchemy_url(db_url))
-    try:
-        with engine.begin() as connection:
-            connection.execute(_SEED_SQL, {"provider": PROVIDER, "count": BOOKINGS})
-        with engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE bookings"
-            )
-    finally:
-        engine.dispose()
 
 
 def _call(method: str, url: str, token: str, body: object = None) -> dict[str, str]:

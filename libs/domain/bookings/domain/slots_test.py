@@ -11,10 +11,10 @@ from bookings.domain.working_hours import (
     LATEST,
     Schedule,
     WallInterval,
-    parse_wall_time,
     time_zone,
     working_periods,
 )
+from bookings.domain.working_hours_test import hours, utc
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -23,20 +23,6 @@ SUNDAY = date(2030, 1, 6)
 LONG_AGO = datetime(2029, 1, 1, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(year, month, day, hour, minute, tzinfo=UTC)
-
-
-def hours(*spans: str) -> list[WallInterval]:
-    intervals = []
-    for span in spans:
-        start, end = span.split("-")
-        intervals.append(
-            WallInterval(parse_wall_time(start, is_end=False), parse_wall_time(end, is_end=True))
-        )
-    return intervals
 
 
 WEEKDAYS_9_TO_5 = {day: hours("09:00-17:00") for day in range(5)}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -39,16 +38,6 @@ def office_hours(**extra: Any) -> dict[str, Any]:
         "weekly": {day: NINE_TO_FIVE for day in WEEKDAYS},
         **extra,
     }
-
-
-@pytest.fixture
-def provider_id() -> str:
-    return f"provider-{uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def provider(auth: TokenFactory, provider_id: str) -> dict[str, str]:
-    return auth(provider_id)
 
 
 def put_schedule(

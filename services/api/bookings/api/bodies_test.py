@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
 
 import pytest
 from litestar.testing import TestClient
 
 from bookings.api.app import create_app
 from bookings.api.bodies import is_json_media_type
-from bookings.api.conftest import SlotFactory, TokenFactory
+from bookings.api.conftest import SlotFactory
 from bookings.api.settings import ApiSettings
 
 Client = TestClient[Any]
@@ -19,12 +18,6 @@ JSON = {"Content-Type": "application/json"}
 NOT_UTF8 = (
     b'{"title":"caf\xe9","startTime":"2999-01-01T10:00:00Z","endTime":"2999-01-01T11:00:00Z"}'
 )
-
-
-@pytest.fixture
-def provider(auth: TokenFactory) -> dict[str, str]:
-    # The database is the module's: a provider per test keeps slots from colliding.
-    return auth(f"body-provider-{uuid4().hex[:8]}")
 
 
 @pytest.fixture

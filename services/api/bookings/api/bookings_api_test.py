@@ -23,11 +23,6 @@ def create(client: Client, headers: dict[str, str], body: dict[str, Any]) -> Any
     return client.post("/bookings", json=body, headers=headers)
 
 
-@pytest.fixture
-def provider(auth: TokenFactory) -> dict[str, str]:
-    return auth(f"provider-{uuid4().hex[:8]}")
-
-
 def test_create_returns_the_booking_in_utc(
     client: Client, provider: dict[str, str], slot: SlotFactory
 ) -> None:

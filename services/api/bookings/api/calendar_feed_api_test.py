@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 import icalendar
 import pytest
@@ -15,16 +14,6 @@ from bookings.api.conftest import SettingsFactory, TokenFactory
 from bookings.api.settings import DEFAULT_CALENDAR_UID_HOST
 
 Client = TestClient[Any]
-
-
-@pytest.fixture
-def provider_id() -> str:
-    return f"provider-{uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def provider(auth: TokenFactory, provider_id: str) -> dict[str, str]:
-    return auth(provider_id)
 
 
 def new_feed(client: Client, provider_id: str, headers: dict[str, str]) -> dict[str, str]:

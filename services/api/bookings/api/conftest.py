@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from uuid import uuid4
 
 import jwt
 import pytest
@@ -67,6 +68,18 @@ def auth(settings: ApiSettings) -> TokenFactory:
         return {"Authorization": f"Bearer {token}"}
 
     return headers
+
+
+@pytest.fixture
+def provider_id() -> str:
+    """A provider of this test's own."""
+    return f"provider-{uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def provider(auth: TokenFactory, provider_id: str) -> dict[str, str]:
+    """`Authorization` headers of `provider_id`."""
+    return auth(provider_id)
 
 
 SlotFactory = Callable[..., dict[str, str]]

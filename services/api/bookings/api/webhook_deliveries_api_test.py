@@ -41,16 +41,6 @@ def engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def sub() -> str:
-    return f"provider-{uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def provider(auth: TokenFactory, sub: str) -> dict[str, str]:
-    return auth(sub)
-
-
 def endpoint(client: Client, headers: dict[str, str], **body: Any) -> str:
     response = client.post("/webhooks", json={"url": URL, **body}, headers=headers)
     assert response.status_code == 201, response.text
@@ -83,12 +73,12 @@ def deliveries(client: Client, headers: dict[str, str], endpoint_id: str, query:
 
 
 def test_an_endpoint_lists_its_deliveries_newest_first(
-    client: Client, provider: dict[str, str], sub: str, slot: SlotFactory, engine: Engine
+    client: Client, provider: dict[str, str], provider_id: str, slot: SlotFactory, engine: Engine
 ) -> None:
     endpoint_id = endpoint(client, provider)
     assert deliveries(client, provider, endpoint_id).json() == {"items": [], "nextCursor": None}
     book(client, provider, slot, 3)
-    fan_out(engine, sub)
+    fan_out(engine, provider_id)
     response = deliveries(client, provider, endpoint_id)
     assert response.status_code == 200, response.text
     page = response.json()

@@ -33,16 +33,6 @@ def engine(postgres_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def sub() -> str:
-    return f"provider-{uuid4().hex[:8]}"
-
-
-@pytest.fixture
-def provider(auth: TokenFactory, sub: str) -> dict[str, str]:
-    return auth(sub)
-
-
 def create(client: Client, headers: dict[str, str], **body: Any) -> Any:
     return client.post("/webhooks", json={"url": URL, **body}, headers=headers)
 
@@ -55,7 +45,7 @@ def stored(engine: Engine, endpoint_id: str) -> Any:
 
 
 def test_create_enables_an_endpoint_for_every_booking_event_of_the_provider(
-    client: Client, provider: dict[str, str], sub: str, engine: Engine
+    client: Client, provider: dict[str, str], provider_id: str, engine: Engine
 ) -> None:
     response = create(client, provider)
     assert response.status_code == 201, response.text
@@ -70,11 +60,19 @@ def test_create_enables_an_endpoint_for_every_booking_event_of_the_provider(
         "secret",
     }
     assert endpoint["events"] == list(CHANNELS)
-    assert (endpoint["url"], endpoint["providerId"], endpoint["enabled"]) == (URL, sub, True)
+    assert (endpoint["url"], endpoint["providerId"], endpoint["enabled"]) == (
+        URL,
+        provider_id,
+        True,
+    )
     assert endpoint["createdAt"].endswith("Z")
     assert endpoint["secret"].startswith("whsec_")
     row = stored(engine, endpoint["id"])
-    assert (row.owner, row.provider_id, row.secret) == (sub, sub, endpoint["secret"])
+    assert (row.owner, row.provider_id, row.secret) == (
+        provider_id,
+        provider_id,
+        endpoint["secret"],
+    )
     assert row.previous_secret is None
 
 
@@ -155,18 +153,18 @@ def test_production_accepts_https_to_a_public_address(make_settings: SettingsFac
     assert response.status_code == 201, response.text
 
 
-def _token(settings: ApiSettings, sub: str) -> dict[str, str]:
+def _token(settings: ApiSettings, provider_id: str) -> dict[str, str]:
     """A provider's token signed with these settings' secret (`auth` signs with the default
     test settings')."""
-    principal = Principal(sub, frozenset({Role.PROVIDER}))
+    principal = Principal(provider_id, frozenset({Role.PROVIDER}))
     issued = issue_token(principal, settings.tokens, now=datetime.now(UTC))
     return {"Authorization": f"Bearer {issued.access_token}"}
 
 
 def test_a_provider_receives_its_own_events_only(
-    client: Client, provider: dict[str, str], sub: str
+    client: Client, provider: dict[str, str], provider_id: str
 ) -> None:
-    assert create(client, provider, providerId=sub).json()["providerId"] == sub
+    assert create(client, provider, providerId=provider_id).json()["providerId"] == provider_id
     response = create(client, provider, providerId="someone-else")
     assert response.status_code == 403
     assert response.headers["content-type"] == "application/problem+json"
@@ -269,10 +267,10 @@ def test_an_admin_lists_everyones_or_one_providers(client: Client, auth: TokenFa
 
 
 def test_a_provider_cannot_list_another_providers(
-    client: Client, provider: dict[str, str], sub: str
+    client: Client, provider: dict[str, str], provider_id: str
 ) -> None:
     assert client.get("/webhooks?providerId=someone", headers=provider).status_code == 403
-    assert client.get(f"/webhooks?providerId={sub}", headers=provider).status_code == 200
+    assert client.get(f"/webhooks?providerId={provider_id}", headers=provider).status_code == 200
 
 
 def test_a_cursor_walks_the_list(client: Client, provider: dict[str, str]) -> None:
@@ -410,9 +408,9 @@ def seed_endpoints(engine: Engine, owner: str, count: int) -> None:
 
 
 def test_an_owner_may_have_a_bounded_number_of_endpoints(
-    client: Client, provider: dict[str, str], sub: str, engine: Engine, auth: TokenFactory
+    client: Client, provider: dict[str, str], provider_id: str, engine: Engine, auth: TokenFactory
 ) -> None:
-    seed_endpoints(engine, sub, MAX_ENDPOINTS_PER_OWNER - 1)
+    seed_endpoints(engine, provider_id, MAX_ENDPOINTS_PER_OWNER - 1)
     assert create(client, provider).status_code == 201
     refused = create(client, provider)
     assert refused.status_code == 409
