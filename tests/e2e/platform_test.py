@@ -63,7 +63,9 @@ def platform(
     migrated = run_to_completion(MIGRATE_PEX, env)
     assert migrated.returncode == 0, migrated.stderr
     api_port, ws_port = free_port(), free_port()
-    api = Binary.start(API_PEX, {**env, "PORT": str(api_port)}, log_dir)
+    # No system time zone data for the API (slim images have none): it uses the tzdata it ships.
+    api_env = {**env, "PORT": str(api_port), "PYTHONTZPATH": ""}
+    api = Binary.start(API_PEX, api_env, log_dir)
     worker = Binary.start(WORKER_PEX, {**env, "METRICS_PORT": str(free_port())}, log_dir)
     broadcaster_env = {**env, "PORT": str(ws_port)}
     broadcaster = Binary.start(BROADCASTER_PEX, broadcaster_env, log_dir)
@@ -190,3 +192,40 @@ async def test_a_client_sees_created_reminder_and_cancelled_events_and_resumes_a
         ids = [f["id"] for f in frames + after_restart]
         assert len(ids) == len(set(ids))
         await listener.close()  # else the broadcaster waits out its close timeout when stopped
+
+
+async def test_a_provider_s_hours_give_slots_and_its_calendar_app_reads_the_feed(
+    platform: Platform,
+) -> None:
+    async with httpx.AsyncClient(base_url=platform.api_url, timeout=10) as client:
+        token = await login(client, "e2e-calendar")
+        headers = {"Authorization": f"Bearer {token}"}
+        schedule = {
+            "timeZone": "America/New_York",
+            "weekly": {day: [{"start": "00:00", "end": "24:00"}] for day in _WEEK},
+        }
+        saved = await client.put("/providers/e2e-calendar/schedule", json=schedule, headers=headers)
+        assert saved.status_code == 200, saved.text
+        start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+        booking_id = await book(client, token, start, start + timedelta(hours=1))
+        window = {"from": iso(start - timedelta(hours=2)), "to": iso(start + timedelta(hours=3))}
+        slots = await client.get(
+            "/providers/e2e-calendar/slots", params={**window, "duration": 60}, headers=headers
+        )
+        assert slots.status_code == 200, slots.text
+        starts = [slot["start"] for slot in slots.json()["slots"]]
+        hours = (-2, -1, 1, 2)  # the booked hour is not offered
+        assert starts == [iso(start + timedelta(hours=h)) for h in hours]
+        feed = await client.post("/providers/e2e-calendar/calendar-feed", headers=headers)
+        assert feed.status_code == 200, feed.text
+        served = await client.get(feed.json()["url"])  # no bearer token
+        assert served.status_code == 200
+        assert served.headers["content-type"] == "text/calendar; charset=utf-8"
+        assert f"UID:{booking_id}@" in served.text
+        unchanged = await client.get(
+            feed.json()["url"], headers={"If-None-Match": served.headers["etag"]}
+        )
+        assert unchanged.status_code == 304
+
+
+_WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
