@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from uuid import uuid4
 
 import jwt
@@ -28,32 +29,40 @@ def prepare_database_template() -> Callable[[str], None]:
     return upgrade
 
 
+def settings_for(postgres_url: str, redis_url: str, **variables: str) -> ApiSettings:
+    """Settings for the test servers; keyword arguments set further env vars."""
+    values: Mapping[str, str] = {
+        "APP_ENV": "test",
+        "DATABASE_URL": postgres_url,
+        "REDIS_URL": redis_url,
+        "DATABASE_POOL_SIZE": "5",
+        **variables,
+    }
+    return ApiSettings.from_env(Env(values))
+
+
 @pytest.fixture
 def make_settings(postgres_url: str, redis_url: str) -> SettingsFactory:
-    """Settings for this test's servers; keyword arguments set further env vars."""
-
-    def make(**variables: str) -> ApiSettings:
-        values: Mapping[str, str] = {
-            "APP_ENV": "test",
-            "DATABASE_URL": postgres_url,
-            "REDIS_URL": redis_url,
-            "DATABASE_POOL_SIZE": "5",
-            **variables,
-        }
-        return ApiSettings.from_env(Env(values))
-
-    return make
+    """Settings of an app of the test's own (`create_app`): keyword arguments set env vars."""
+    return partial(settings_for, postgres_url, redis_url)
 
 
-@pytest.fixture
-def settings(make_settings: SettingsFactory) -> ApiSettings:
-    return make_settings()
+@pytest.fixture(scope="module")
+def settings(postgres_url: str, redis_server_url: str) -> ApiSettings:
+    return settings_for(postgres_url, redis_server_url)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def client(settings: ApiSettings) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """A client of the module's app: building an app costs more than most tests. Each test
+    still starts with an empty Redis (`_fresh_redis`), so rate limits do not carry over."""
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis(redis_url: str) -> None:
+    """Every test starts with an empty Redis."""
 
 
 @pytest.fixture
