@@ -89,6 +89,8 @@ def test_a_schedule_is_its_provider_s_and_admins_business(
     assert put_schedule(client, provider_id, admin, office_hours()).status_code == 200
     assert client.get(f"/providers/{provider_id}/schedule", headers=provider).status_code == 200
     assert client.get(f"/providers/{provider_id}/schedule").status_code == 401
+    allowed = client.options(f"/providers/{provider_id}/schedule")
+    assert (allowed.status_code, allowed.headers["allow"]) == (204, "GET, OPTIONS, PUT")
 
 
 @pytest.mark.parametrize(
