@@ -1,5 +1,6 @@
 """Reminders and events survive crashes: a killed job, a Redis that lost its data or went down."""
 
+import json
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +15,13 @@ from rq.job import JobStatus
 from bookings.persistence.tables import outbox
 from bookings.servers.processes import free_port, stop_process
 from bookings.servers.redis import find_redis_server
-from bookings.worker.conftest import SETTLE_S, Bookings, PublishedEvents, StartWorker
+from bookings.worker.conftest import (
+    SETTLE_S,
+    Bookings,
+    PublishedEvents,
+    StartWorker,
+    WorkerProcess,
+)
 from bookings.worker.reminder_queue import JsonJob, reminder_job_id
 
 
@@ -36,6 +43,17 @@ def reminder_rows(bookings: Bookings, booking_id: object) -> int:
         return count
 
 
+def waits_for_a_lock(admin: psycopg.Connection[tuple[int]]) -> bool:
+    """Whether a session of the test's database waits for a lock (the job, for the booking's row).
+
+    `admin` is in autocommit: each query sees the sessions as they are now."""
+    row = admin.execute(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    ).fetchone()
+    return row is not None and row[0] > 0
+
+
 def test_a_jobs_role_killed_in_the_middle_of_a_job_still_sends_the_reminder_once(
     start_worker: StartWorker,
     bookings: Bookings,
@@ -43,8 +61,9 @@ def test_a_jobs_role_killed_in_the_middle_of_a_job_still_sends_the_reminder_once
     postgres_url: str,
     redis_url: str,
 ) -> None:
-    # A job is abandoned once silent for its timeout plus a margin: the shortest timeout.
-    timeout = {"REMINDER_JOB_TIMEOUT_SECONDS": "1"}
+    # A job is abandoned once silent for its timeout plus a margin: both short, so that the
+    # killed job is scheduled again soon.
+    timeout = {"REMINDER_JOB_TIMEOUT_SECONDS": "1", "REMINDER_JOB_ABANDONED_MARGIN_SECONDS": "0.5"}
     start_worker("relay", "scheduler", "reconciler", **timeout)
     jobs = start_worker("jobs", **timeout)
     booking = bookings.create(due_in=1.0)
@@ -52,7 +71,10 @@ def test_a_jobs_role_killed_in_the_middle_of_a_job_still_sends_the_reminder_once
     job_id = reminder_job_id(booking.id)
 
     # Hold the booking's row so that the job stops inside its transaction, then kill it there.
-    with psycopg.connect(postgres_url) as blocker:
+    with (
+        psycopg.connect(postgres_url) as blocker,
+        psycopg.connect(postgres_url, autocommit=True) as admin,
+    ):
         blocker.execute("SELECT 1 FROM bookings WHERE id = %s FOR UPDATE", (booking.id,))
         wait_until(
             lambda: client.exists(JsonJob.key_for(job_id))
@@ -60,7 +82,7 @@ def test_a_jobs_role_killed_in_the_middle_of_a_job_still_sends_the_reminder_once
             timeout=15,
             what="the job to start",
         )
-        time.sleep(0.3)
+        wait_until(lambda: waits_for_a_lock(admin), timeout=15, what="the job to wait for the row")
         jobs.kill()
         blocker.rollback()
     start_worker("jobs", **timeout)
@@ -128,15 +150,28 @@ def _pings(client: redis.Redis) -> bool:
         return False
 
 
+def relay_failed(worker: WorkerProcess) -> bool:
+    """Whether the worker's relay has logged a failed pass (it tries again after a pause)."""
+    for line in worker.log().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # not one of the worker's JSON lines
+        failure = isinstance(entry, dict) and entry.get("event") == "loop failed; retrying"
+        if failure and entry.get("loop") == "relay":
+            return True
+    return False
+
+
 def test_events_committed_while_redis_is_down_are_published_once_it_is_back(
     start_worker: StartWorker, bookings: Bookings, tmp_path: Path
 ) -> None:
     port = free_port()
     with redis_on_port(port, tmp_path) as url:
-        start_worker(redis=url)
+        worker = start_worker(redis=url)
     # Redis is down: bookings are still created, their events wait in the outbox.
     created = [bookings.create(due_in=600 + i) for i in range(20)]
-    time.sleep(1.0)
+    wait_until(lambda: relay_failed(worker), timeout=15, what="the relay to find Redis down")
 
     with redis_on_port(port, tmp_path) as url:
         events = PublishedEvents(redis.Redis.from_url(url))

@@ -33,14 +33,14 @@ from bookings.worker.reminder_schedule import ReminderSchedule
 log = structlog.get_logger(__name__)
 
 MAX_PER_PASS = 5000
-# A started job is abandoned once it has been silent longer than its timeout plus this margin.
-ABANDONED_MARGIN = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
 class ReconcilerPolicy:
     horizon: timedelta
+    # A started job is abandoned once it has been silent longer than its timeout plus the margin.
     job_timeout: timedelta
+    abandoned_margin: timedelta
     idempotency_key_ttl: timedelta
     outbox_retention: timedelta
     stream_max_age: timedelta
@@ -68,7 +68,7 @@ class Reconciler:
             owed = owed_reminders(
                 connection, due_before=now + self._policy.horizon, limit=MAX_PER_PASS
             )
-        stale_after = self._policy.job_timeout + ABANDONED_MARGIN
+        stale_after = self._policy.job_timeout + self._policy.abandoned_margin
         rescheduled = 0
         for reminder in owed:
             if self._schedule.is_pending(

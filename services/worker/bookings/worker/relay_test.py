@@ -1,7 +1,6 @@
 """The outbox relay against real PostgreSQL and Redis."""
 
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from typing import cast
 
@@ -9,6 +8,8 @@ import pytest
 import redis
 import sqlalchemy as sa
 from prometheus_client import CollectorRegistry
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from bookings.events.publisher import EventPublisher, OutgoingEvent
 from bookings.events.stream import STREAM_KEY, entry_from_redis
@@ -63,7 +64,10 @@ def test_the_relay_publishes_marks_and_schedules_and_follows_a_cancel(
 def test_nothing_is_marked_published_while_redis_is_unreachable(
     bookings: Bookings, schedule_client: redis.Redis
 ) -> None:
-    unreachable = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.5)
+    # No retries: redis-py's default ones pause for seconds in all before the error comes.
+    unreachable = redis.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), retries=0)
+    )
     relay, _ = make_relay(bookings.database, unreachable)
     bookings.create(due_in=60)
     waiting = unpublished(bookings.database)
@@ -105,16 +109,17 @@ def test_two_relays_at_once_publish_every_outbox_row_exactly_once(
 
 
 class SlowFirstBatch(EventPublisher):
-    """Holds the first batch it publishes for a while, as a relay slowed by a GC pause would."""
+    """Holds the first batch it publishes until released, as a relay slowed by a GC pause would."""
 
     def __init__(self, client: redis.Redis) -> None:
         super().__init__(client, stream_max_length=10_000)
         self.claimed = threading.Event()
+        self.released = threading.Event()
 
     def publish(self, events: Sequence[OutgoingEvent]) -> list[str]:
         if not self.claimed.is_set():
             self.claimed.set()
-            time.sleep(1.0)
+            self.released.wait(timeout=30)  # bounded: a test that fails first leaves no hang
         return super().publish(events)
 
 
@@ -133,8 +138,11 @@ def test_with_two_relays_a_bookings_events_reach_the_stream_in_version_order(
 
     slow_relay = threading.Thread(target=slow.drain)
     slow_relay.start()
-    assert slow_publisher.claimed.wait(timeout=30)
-    fast.drain()  # while the slow relay holds the oldest rows
+    try:
+        assert slow_publisher.claimed.wait(timeout=30)
+        fast.drain()  # while the slow relay holds the oldest rows
+    finally:
+        slow_publisher.released.set()
     slow_relay.join(timeout=60)
     while unpublished(bookings.database):
         fast.drain()

@@ -127,6 +127,7 @@ def _role_loop(
     policy = ReconcilerPolicy(
         horizon=settings.reconcile_horizon,
         job_timeout=settings.reminder_job_timeout,
+        abandoned_margin=settings.reminder_job_abandoned_margin,
         idempotency_key_ttl=settings.common.idempotency_key_ttl,
         outbox_retention=settings.outbox_retention,
         stream_max_age=settings.stream_max_age,

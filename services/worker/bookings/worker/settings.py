@@ -27,8 +27,12 @@ class WorkerSettings:
     # Scheduler: how often due reminders are moved to the queue (their lateness is about this).
     scheduler_interval: timedelta
     # Reminder jobs: a job running longer is stopped (and retried); a started job whose worker
-    # has been silent longer than this plus a margin counts as abandoned.
+    # has been silent longer than this plus the margin counts as abandoned and is scheduled
+    # again. The margin covers the end of a stopped job and clocks that differ between hosts;
+    # a smaller one retries a dead worker's job sooner, at the risk of running a live job twice
+    # (which sends nothing twice: a job sends only what is still owed).
     reminder_job_timeout: timedelta
+    reminder_job_abandoned_margin: timedelta
     # Reconciler: how often it runs, and how far ahead it looks for reminders Redis lost.
     reconcile_interval: timedelta
     reconcile_horizon: timedelta
@@ -50,6 +54,9 @@ class WorkerSettings:
             stream_max_age=env.seconds("EVENT_STREAM_MAX_AGE_SECONDS", 24 * 3600, minimum=1),
             scheduler_interval=env.seconds("SCHEDULER_INTERVAL_SECONDS", 0.05, minimum=0.005),
             reminder_job_timeout=env.seconds("REMINDER_JOB_TIMEOUT_SECONDS", 30, minimum=1),
+            reminder_job_abandoned_margin=env.seconds(
+                "REMINDER_JOB_ABANDONED_MARGIN_SECONDS", 5, minimum=0
+            ),
             reconcile_interval=reconcile_interval,
             reconcile_horizon=env.seconds(
                 "RECONCILE_HORIZON_SECONDS",

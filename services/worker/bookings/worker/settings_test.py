@@ -11,6 +11,7 @@ def test_defaults_poll_often_and_keep_a_day_of_events() -> None:
 
     assert settings.metrics_port == 9102
     assert settings.scheduler_interval == timedelta(milliseconds=50)
+    assert settings.reminder_job_abandoned_margin == timedelta(seconds=5)
     assert settings.reconcile_interval <= timedelta(seconds=30)
     assert settings.reconcile_horizon >= 3 * settings.reconcile_interval
     assert settings.stream_max_age == timedelta(days=1)
@@ -24,6 +25,7 @@ def test_stream_bounds_and_intervals_come_from_env_vars() -> None:
                 "EVENT_STREAM_MAX_LENGTH": "5000",
                 "EVENT_STREAM_MAX_AGE_SECONDS": "3600",
                 "SCHEDULER_INTERVAL_SECONDS": "0.2",
+                "REMINDER_JOB_ABANDONED_MARGIN_SECONDS": "0.5",
                 "RECONCILE_INTERVAL_SECONDS": "30",
             }
         )
@@ -32,6 +34,7 @@ def test_stream_bounds_and_intervals_come_from_env_vars() -> None:
     assert settings.stream_max_length == 5000
     assert settings.stream_max_age == timedelta(hours=1)
     assert settings.scheduler_interval == timedelta(milliseconds=200)
+    assert settings.reminder_job_abandoned_margin == timedelta(milliseconds=500)
     assert settings.reconcile_horizon == timedelta(seconds=90)
 
 

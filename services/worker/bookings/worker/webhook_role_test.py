@@ -117,16 +117,19 @@ def test_deliveries_under_way_when_the_worker_is_killed_are_delivered_after_a_re
         webhooks.endpoint(receiver.endpoint(f"/e{i}", {"s": s}, slowly), s)
         for i, s in enumerate(secrets)
     ]
-    worker = start_worker("webhooks", **WEBHOOK_ENV)
+    # A short lease margin: the killed worker's attempts come due again soon after the kill (a
+    # delivery sent twice because its lease ended early still meets "at least once").
+    env = {**WEBHOOK_ENV, "WEBHOOK_LEASE_MARGIN_SECONDS": "0.5"}
+    worker = start_worker("webhooks", **env)
     deliveries = [webhooks.delivery(endpoints[i % 3]) for i in range(60)]
     receiver.wait_for(lambda: len(receiver.received) >= 12, timeout=20, what="some attempts")
 
     worker.kill()  # SIGKILL mid-attempts: no clean-up of any kind
+    killed_at = datetime.now(UTC)  # nothing writes the rows again until the restart
     rows = [webhooks.row(d) for d in deliveries]
-    now = datetime.now(UTC)
-    leased = [r for r in rows if r.status == "pending" and r.next_attempt_at > now]
-    waiting = [r for r in rows if r.status == "pending" and r.next_attempt_at <= now]
-    restarted = start_worker("webhooks", **WEBHOOK_ENV)
+    leased = [r for r in rows if r.status == "pending" and r.next_attempt_at > killed_at]
+    waiting = [r for r in rows if r.status == "pending" and r.next_attempt_at <= killed_at]
+    restarted = start_worker("webhooks", **env)
 
     # Attempts the killed worker had under way come due again when their lease ends.
     receiver.wait_for(
@@ -203,6 +206,7 @@ def test_the_reconciler_deletes_finished_deliveries_past_their_retention(
     policy = ReconcilerPolicy(
         horizon=settings.reconcile_horizon,
         job_timeout=settings.reminder_job_timeout,
+        abandoned_margin=settings.reminder_job_abandoned_margin,
         idempotency_key_ttl=settings.common.idempotency_key_ttl,
         outbox_retention=settings.outbox_retention,
         stream_max_age=settings.stream_max_age,

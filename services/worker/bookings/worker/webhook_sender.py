@@ -19,12 +19,12 @@ One asyncio loop in the role's process, on psycopg's async connections and an ht
 Each of the listener, dispatcher, writer and measurements has a PostgreSQL connection of its
 own, so none waits for another's statements.
 
-A claim holds a delivery for the timeout plus `LEASE_MARGIN`: a sender killed mid-attempt
-leaves its deliveries to come due again when their leases end, and another sender (or this one,
-restarted) sends them again: at least once. On SIGTERM the dispatcher stops claiming, the
-attempts under way finish (within the timeout) and their outcomes are written. A PostgreSQL
-outage fails the loop; the role runs it again after a pause (`backoff.run_until_stopped`), and
-the attempts it dropped come due again when their leases end.
+A claim holds a delivery for the timeout plus `WEBHOOK_LEASE_MARGIN_SECONDS`: a sender killed
+mid-attempt leaves its deliveries to come due again when their leases end, and another sender
+(or this one, restarted) sends them again: at least once. On SIGTERM the dispatcher stops
+claiming, the attempts under way finish (within the timeout) and their outcomes are written. A
+PostgreSQL outage fails the loop; the role runs it again after a pause
+(`backoff.run_until_stopped`), and the attempts it dropped come due again when their leases end.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Final
 from uuid import UUID
 
@@ -55,8 +55,6 @@ from bookings.worker.webhook_transport import webhook_client
 log = structlog.get_logger(__name__)
 
 NOTIFY_CHANNEL: Final = "webhook_deliveries"
-# Beyond the timeout, what a lease leaves for the outcome to be written (a busy loop, a batch).
-LEASE_MARGIN: Final = timedelta(seconds=5)
 BACKLOG_EVERY_S: Final = 5.0
 STOP_CHECK_S: Final = 0.1
 
@@ -71,7 +69,7 @@ class WebhookSender:
         self._metrics = metrics
         self._production = production
         self._timeout_s = settings.timeout.total_seconds()
-        self._lease = settings.timeout + LEASE_MARGIN
+        self._lease = settings.timeout + settings.lease_margin
         self._reset()
 
     def _reset(self) -> None:

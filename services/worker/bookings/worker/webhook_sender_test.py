@@ -37,6 +37,7 @@ __all__ = ["receiver"]  # the fixture, shared with the tests that import it from
 SETTINGS = WebhookSettings(
     retry_schedule=(timedelta(seconds=0.3),) * 3,
     timeout=timedelta(seconds=1),
+    lease_margin=timedelta(seconds=5),
     max_concurrency=16,
     max_per_endpoint=2,
     poll_interval=timedelta(seconds=0.1),
@@ -309,7 +310,8 @@ def test_retry_after_on_429_is_waited_out_even_beyond_the_schedule(
     start_sender: StartSender, webhooks: Webhooks, receiver: Receiver
 ) -> None:
     secret = new_secret()
-    busy = first(1, Reply(429, headers={"Retry-After": "2"}), then=Reply(200))
+    retry_after_s = 1  # the shortest in whole seconds, over three times the schedule's wait
+    busy = first(1, Reply(429, headers={"Retry-After": str(retry_after_s)}), then=Reply(200))
     endpoint = webhooks.endpoint(receiver.endpoint("/busy", {"s": secret}, busy), secret)
     start_sender()  # the schedule alone would retry after 0.3 s
     delivery = webhooks.delivery(endpoint)
@@ -319,7 +321,7 @@ def test_retry_after_on_429_is_waited_out_even_beyond_the_schedule(
     )
 
     first_request, second_request = receiver.requests("/busy")
-    assert second_request.at - first_request.at >= 2.0
+    assert second_request.at - first_request.at >= retry_after_s
 
 
 def test_the_previous_secret_signs_too_until_it_expires(

@@ -20,6 +20,10 @@ class WebhookSettings:
     retry_schedule: tuple[timedelta, ...]
     # Bounds a whole attempt: connecting (name resolution included), sending, reading the answer.
     timeout: timedelta
+    # A claim holds a delivery for the timeout plus this margin, left for writing the outcome (a
+    # busy loop, a batch): a smaller one sends a killed sender's deliveries again sooner, at the
+    # risk of sending one twice when its outcome is written late.
+    lease_margin: timedelta
     # Attempts under way at once in one sender, and per endpoint: a slow endpoint holds at most
     # `max_per_endpoint` of the `max_concurrency` slots, the others keep flowing.
     max_concurrency: int
@@ -42,6 +46,7 @@ class WebhookSettings:
         return cls(
             retry_schedule=retry_schedule(env),
             timeout=_bounded_seconds(env, "WEBHOOK_TIMEOUT_SECONDS", 10, 0.05, MAX_TIMEOUT_S),
+            lease_margin=_bounded_seconds(env, "WEBHOOK_LEASE_MARGIN_SECONDS", 5, 0, MAX_TIMEOUT_S),
             max_concurrency=concurrency,
             max_per_endpoint=per_endpoint,
             poll_interval=env.seconds("WEBHOOK_POLL_INTERVAL_SECONDS", 1.0, minimum=0.01),

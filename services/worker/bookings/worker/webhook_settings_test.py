@@ -22,6 +22,7 @@ def test_defaults_retry_for_about_three_days_with_a_ten_second_timeout() -> None
         86400,
     ]
     assert settings.timeout == timedelta(seconds=10)
+    assert settings.lease_margin == timedelta(seconds=5)
     assert (settings.max_concurrency, settings.max_per_endpoint) == (64, 4)
     assert settings.poll_interval == timedelta(seconds=1)
     assert settings.delivery_retention == timedelta(days=30)
@@ -33,6 +34,7 @@ def test_webhook_settings_come_from_env_vars() -> None:
             {
                 "WEBHOOK_RETRY_SCHEDULE": " 0.5, 2 ,60",
                 "WEBHOOK_TIMEOUT_SECONDS": "2.5",
+                "WEBHOOK_LEASE_MARGIN_SECONDS": "0.5",
                 "WEBHOOK_MAX_CONCURRENCY": "8",
                 "WEBHOOK_MAX_PER_ENDPOINT": "8",
                 "WEBHOOK_POLL_INTERVAL_SECONDS": "0.2",
@@ -47,6 +49,7 @@ def test_webhook_settings_come_from_env_vars() -> None:
         timedelta(seconds=60),
     )
     assert settings.timeout == timedelta(seconds=2.5)
+    assert settings.lease_margin == timedelta(milliseconds=500)
     assert (settings.max_concurrency, settings.max_per_endpoint) == (8, 8)
     assert settings.poll_interval == timedelta(milliseconds=200)
     assert settings.delivery_retention == timedelta(hours=1)
@@ -71,6 +74,8 @@ def test_a_bad_retry_schedule_is_one_clear_error(schedule: str) -> None:
         ({"WEBHOOK_TIMEOUT_SECONDS": "0"}, "WEBHOOK_TIMEOUT_SECONDS"),
         ({"WEBHOOK_TIMEOUT_SECONDS": "inf"}, "WEBHOOK_TIMEOUT_SECONDS"),
         ({"WEBHOOK_TIMEOUT_SECONDS": "ten"}, "WEBHOOK_TIMEOUT_SECONDS"),
+        ({"WEBHOOK_LEASE_MARGIN_SECONDS": "-1"}, "WEBHOOK_LEASE_MARGIN_SECONDS"),
+        ({"WEBHOOK_LEASE_MARGIN_SECONDS": "301"}, "WEBHOOK_LEASE_MARGIN_SECONDS"),
         ({"WEBHOOK_MAX_CONCURRENCY": "0"}, "WEBHOOK_MAX_CONCURRENCY"),
         ({"WEBHOOK_MAX_PER_ENDPOINT": "0"}, "WEBHOOK_MAX_PER_ENDPOINT"),
         ({"WEBHOOK_MAX_PER_ENDPOINT": "65"}, "WEBHOOK_MAX_PER_ENDPOINT"),
