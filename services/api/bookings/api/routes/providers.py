@@ -24,13 +24,7 @@ MAX_RANGE = timedelta(days=62)
 ProviderId = Annotated[
     str, Parameter(max_length=200, pattern=NO_NUL, description="The provider's id (`sub`).")
 ]
-Instant = Annotated[
-    str,
-    Parameter(
-        max_length=64,
-        description="ISO-8601 with an offset; send `+` as `%2B` (or use `Z`).",
-    ),
-]
+_INSTANT = "ISO-8601 with an offset; send `+` as `%2B` (or use `Z`)."
 Minutes = Annotated[int, Parameter(ge=5, le=1440, description="Minutes (5-1,440).")]
 StepMinutes = Annotated[
     int | None,
@@ -110,8 +104,12 @@ class ProvidersController(Controller):
         self,
         app_state: AppStateDep,
         provider_id: ProviderId,
-        start: Annotated[str, QueryParameter(name="from", max_length=64)],
-        end: Annotated[str, QueryParameter(name="to", max_length=64)],
+        start: Annotated[
+            str, QueryParameter(name="from", max_length=64, description=f"From: {_INSTANT}")
+        ],
+        end: Annotated[
+            str, QueryParameter(name="to", max_length=64, description=f"To: {_INSTANT}")
+        ],
         duration: Minutes,
         step: StepMinutes = None,
     ) -> SlotPage:
