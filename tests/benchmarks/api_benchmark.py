@@ -20,7 +20,17 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.api_runs import API_PEX, Load, Result, login_token, run_wrk, running_api, wrk_for
+from benchmarks.api_runs import (
+    API_PEX,
+    Load,
+    Result,
+    Target,
+    login_token,
+    print_results,
+    run_wrk,
+    running_api,
+    wrk_for,
+)
 from benchmarks.datastores import migrated_database, seed_bookings
 from sqlalchemy import create_engine, text
 
@@ -34,12 +44,12 @@ LIST_PROVIDER = "bench-list"
 BIG_LIST_PROVIDER = "bench-list-50k"
 POST_PROVIDER = "bench-post"
 BIG_LIST = "GET /bookings/upcoming/list (50,000)"
-TARGETS = {  # endpoint: (min req/s, max p99 ms)
-    "GET /health": (5000, 25.0),
-    "POST /bookings": (1250, 50.0),
-    "GET /bookings/upcoming/list": (1500, 50.0),
-    BIG_LIST: (1500, 50.0),
-    "GET /bookings/{id}": (2500, 25.0),
+TARGETS = {
+    "GET /health": Target(5000, 25.0),
+    "POST /bookings": Target(1250, 50.0),
+    "GET /bookings/upcoming/list": Target(1500, 50.0),
+    BIG_LIST: Target(1500, 50.0),
+    "GET /bookings/{id}": Target(2500, 25.0),
 }
 # Each wrk thread books its own run of one-minute slots, two minutes apart, so no request
 # ever overlaps another; `base` moves on between runs.
@@ -146,17 +156,7 @@ def _print(results: list[Result], args: argparse.Namespace) -> None:
         f"-d{args.duration}s after {args.warmup}s warm-up, {cpus} CPUs, "
         f"{SEEDED_BOOKINGS} and {BIG_SEEDED_BOOKINGS} bookings seeded for the list providers\n"
     )
-    header = f"{'endpoint':<38} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  target"
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        min_rps, max_p99 = TARGETS[r.name]
-        met = r.requests_per_second >= min_rps and r.p99_ms <= max_p99 and r.errors == 0
-        verdict = f"≥{min_rps} req/s, p99 ≤{max_p99:.0f} ms: {'met' if met else 'MISSED'}"
-        print(
-            f"{r.name:<38} {r.requests_per_second:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
-            f"{r.errors:>7}  {verdict}"
-        )
+    print_results(results, TARGETS)
     rates = {r.name: r.requests_per_second for r in results}
     small, big = rates["GET /bookings/upcoming/list"], rates[BIG_LIST]
     print(f"\nlist of 50,000 / list of 5,000: {big / small:.2f} (flat: within 0.80-1.20)")

@@ -29,6 +29,26 @@ class Load:
 
 
 @dataclass(frozen=True)
+class Target:
+    """What a run should reach; None: no figure asked for."""
+
+    min_requests_per_second: int | None = None
+    max_p99_ms: float | None = None
+
+    def verdict(self, result: Result) -> str:
+        wanted = []
+        if self.min_requests_per_second is not None:
+            met = result.requests_per_second >= self.min_requests_per_second
+            wanted.append((f"≥{self.min_requests_per_second} req/s", met))
+        if self.max_p99_ms is not None:
+            wanted.append((f"p99 ≤{self.max_p99_ms:.0f} ms", result.p99_ms <= self.max_p99_ms))
+        if not wanted:
+            return ""
+        met = all(ok for _, ok in wanted) and result.errors == 0
+        return ", ".join(text for text, _ in wanted) + f": {'met' if met else 'MISSED'}"
+
+
+@dataclass(frozen=True)
 class Result:
     name: str
     requests_per_second: float
@@ -130,3 +150,16 @@ def _parse(output: str) -> Result:
 
 def _ms(value: str, unit: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def print_results(results: list[Result], targets: dict[str, Target]) -> None:
+    """One line per run: its figures, and whether it reached its target."""
+    width = max(len(r.name) for r in results) + 2
+    header = f"{'run':<{width}} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  target"
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(
+            f"{r.name:<{width}} {r.requests_per_second:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
+            f"{r.errors:>7}  {targets[r.name].verdict(r)}"
+        )

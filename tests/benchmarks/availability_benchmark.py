@@ -21,7 +21,17 @@ import sys
 import urllib.request
 from datetime import UTC, datetime, timedelta
 
-from benchmarks.api_runs import API_PEX, Load, Result, login_token, run_wrk, running_api, wrk_for
+from benchmarks.api_runs import (
+    API_PEX,
+    Load,
+    Result,
+    Target,
+    login_token,
+    print_results,
+    run_wrk,
+    running_api,
+    wrk_for,
+)
 from benchmarks.datastores import migrated_database, seed_bookings
 
 from bookings.servers.redis import throwaway_redis
@@ -32,11 +42,11 @@ SLOTS = "GET /providers/{id}/slots (31 days, one connection)"
 SLOTS_LOADED = "GET /providers/{id}/slots (31 days, 50 connections)"
 FEED = "GET /calendar/{token}.ics (5,000 events)"
 FEED_NOT_MODIFIED = "GET /calendar/{token}.ics (304)"
-TARGETS = {  # name: (min req/s, max p99 ms); None: no target set
-    SLOTS: (None, 15.0),
-    SLOTS_LOADED: (500, None),
-    FEED: (None, None),
-    FEED_NOT_MODIFIED: (None, None),
+TARGETS = {
+    SLOTS: Target(max_p99_ms=15.0),
+    SLOTS_LOADED: Target(min_requests_per_second=500),
+    FEED: Target(),
+    FEED_NOT_MODIFIED: Target(),
 }
 _HOURS = [{"start": "09:00", "end": "17:00"}]
 _SCHEDULE = {
@@ -116,24 +126,7 @@ def _print(results: list[Result], args: argparse.Namespace) -> None:
         f"\napi.pex, 1 worker, wrk -d{args.duration}s after {args.warmup}s warm-up, "
         f"{os.cpu_count()} CPUs, {BOOKINGS} bookings of one provider\n"
     )
-    header = f"{'run':<54} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  target"
-    print(header)
-    print("-" * len(header))
-    for r in results:
-        min_rps, max_p99 = TARGETS[r.name]
-        wanted = []
-        if min_rps is not None:
-            wanted.append((f"≥{min_rps} req/s", r.requests_per_second >= min_rps))
-        if max_p99 is not None:
-            wanted.append((f"p99 ≤{max_p99:.0f} ms", r.p99_ms <= max_p99))
-        verdict = ", ".join(text for text, _ in wanted)
-        if wanted:
-            met = all(ok for _, ok in wanted) and r.errors == 0
-            verdict += f": {'met' if met else 'MISSED'}"
-        print(
-            f"{r.name:<54} {r.requests_per_second:>8.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
-            f"{r.errors:>7}  {verdict}"
-        )
+    print_results(results, TARGETS)
 
 
 if __name__ == "__main__":
