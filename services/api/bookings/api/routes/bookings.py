@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Controller, HttpMethod, Request, Response, get, patch, post, route
-from litestar.params import HeaderParameter, JSONBody, Parameter, QueryParameter
+from litestar.params import JSONBody
 
 from bookings.api.authentication import requires_booking_actor
 from bookings.api.bodies import requires_json_body
-from bookings.api.cursors import CURSOR_PATTERN, InvalidCursor, decode_cursor
+from bookings.api.cursors import InvalidCursor, decode_cursor
 from bookings.api.dependencies import (
     BOOKING_DEPENDENCIES,
     ActorDep,
     AppStateDep,
 )
 from bookings.api.errors import InvalidListRequest, MalformedBookingId
-from bookings.api.idempotent import IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH, keyed, respond
+from bookings.api.idempotent import keyed, respond
 from bookings.api.openapi import SECURITY, problems
+from bookings.api.routes.booking_parameters import (
+    BookingId,
+    Cursor,
+    IdempotencyKey,
+    PageNumber,
+    PageSize,
+    ProviderFilter,
+    WithinSchedule,
+)
 from bookings.api.schemas import (
-    NO_NUL,
     BookingCreate,
     BookingPage,
     BookingResponse,
@@ -36,48 +44,6 @@ from bookings.domain.commands import (
     Period,
 )
 
-IdempotencyKey = Annotated[
-    str | None,
-    HeaderParameter(
-        name=IDEMPOTENCY_KEY_HEADER,
-        required=False,
-        min_length=1,
-        max_length=MAX_KEY_LENGTH,
-        description="Retrying with the same key and body replays the first response.",
-    ),
-]
-BookingId = Annotated[
-    str, Parameter(description="The booking's id (a UUID; anything else is not found).")
-]
-ProviderFilter = Annotated[
-    str | None,
-    QueryParameter(
-        name="providerId",
-        required=False,
-        max_length=200,
-        pattern=NO_NUL,
-        description="Admins only: one provider.",
-    ),
-]
-WithinSchedule = Annotated[
-    bool,
-    QueryParameter(
-        name="withinSchedule",
-        required=False,
-        description="Refuse (422) a time outside the provider's free slots.",
-    ),
-]
-PageNumber = Annotated[int, Parameter(ge=1, le=1_000_000, description="1-based page number.")]
-PageSize = Annotated[int, Parameter(ge=1, le=100, description="Items per page (1-100).")]
-Cursor = Annotated[
-    str | None,
-    QueryParameter(
-        required=False,
-        pattern=CURSOR_PATTERN,
-        description="A previous page's `nextCursor`: the bookings that follow it (then `page` "
-        "must be 1). Stable while bookings are added; costs the same however far it is.",
-    ),
-]
 _READ_PROBLEMS = problems(401, 403, 422, 429)
 ONE_BOOKING_METHODS = "GET, OPTIONS, PATCH"
 

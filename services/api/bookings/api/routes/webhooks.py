@@ -3,21 +3,27 @@ providers and admins (authenticated and rate-limited as the booking routes are).
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 from litestar import Controller, HttpMethod, Response, delete, get, patch, post, route
-from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.params import JSONBody
 
 from bookings.api.authentication import requires_booking_actor
 from bookings.api.bodies import requires_json_body
-from bookings.api.cursors import CURSOR_PATTERN, InvalidCursor, decode_position
+from bookings.api.cursors import InvalidCursor, decode_position
 from bookings.api.dependencies import BOOKING_DEPENDENCIES, ActorDep, AppStateDep
 from bookings.api.errors import InvalidListRequest, WebhookNotFound
 from bookings.api.openapi import SECURITY, problems
-from bookings.api.schemas import NO_NUL
+from bookings.api.routes.webhook_parameters import (
+    Cursor,
+    DeliveryId,
+    DeliveryPageSize,
+    EndpointPageSize,
+    ProviderFilter,
+    StatusFilter,
+    WebhookId,
+)
 from bookings.api.webhook_schemas import (
-    DeliveryStatus,
     WebhookCreate,
     WebhookDeliveryPage,
     WebhookDeliveryResponse,
@@ -29,40 +35,6 @@ from bookings.api.webhook_schemas import (
 )
 from bookings.api.webhooks import DELIVERY, ENDPOINT, MAX_ENDPOINTS_PER_OWNER
 from bookings.persistence.webhook_endpoints import Position
-
-WebhookId = Annotated[
-    str, Parameter(description="The endpoint's id (a UUID; anything else is not found).")
-]
-DeliveryId = Annotated[
-    str, Parameter(description="The delivery's id (a UUID; anything else is not found).")
-]
-ProviderFilter = Annotated[
-    str | None,
-    QueryParameter(
-        name="providerId",
-        required=False,
-        max_length=200,
-        pattern=NO_NUL,
-        description="Admins only: the endpoints that receive one provider's events.",
-    ),
-]
-Cursor = Annotated[
-    str | None,
-    QueryParameter(
-        required=False,
-        pattern=CURSOR_PATTERN,
-        description="A previous page's `nextCursor`: what follows it, newest first.",
-    ),
-]
-StatusFilter = Annotated[
-    DeliveryStatus | None,
-    QueryParameter(required=False, description="Only the deliveries in this status."),
-]
-EndpointPageSize = Annotated[
-    int,
-    Parameter(ge=1, le=MAX_ENDPOINTS_PER_OWNER, description="Items per page (1-100)."),
-]
-DeliveryPageSize = Annotated[int, Parameter(ge=1, le=100, description="Items per page (1-100).")]
 
 _NOT_FOUND = {404: "No such webhook endpoint (or delivery), or one the caller may not see."}
 _LIMIT = {409: f"The caller owns {MAX_ENDPOINTS_PER_OWNER} webhook endpoints already."}
