@@ -87,13 +87,6 @@ def parse_wall_time(text: str, *, is_end: bool) -> int:
     return hours * 60 + minutes
 
 
-def format_wall_time(minutes: int) -> str:
-    """Minutes after midnight written as "HH:MM"; 1440 is "24:00"."""
-    if not 0 <= minutes <= MINUTES_PER_DAY:
-        raise InvalidHours(f"{minutes} minutes is not a time of day (0 to {MINUTES_PER_DAY})")
-    return _clock(minutes)
-
-
 def check_day(intervals: Sequence[WallInterval]) -> None:
     """Raises InvalidHours naming the first interval that is out of range, empty or out of order.
 

@@ -13,7 +13,6 @@ from bookings.domain.working_hours import (
     Schedule,
     WallInterval,
     check_day,
-    format_wall_time,
     parse_wall_time,
     time_zone,
     to_instant,
@@ -54,7 +53,7 @@ def real_length(day: date, span: str, zone: ZoneInfo) -> timedelta:
     return to_instant(day, interval.end, zone, is_end=True) - start
 
 
-# --- parse_wall_time / format_wall_time ----------------------------------------------------
+# --- parse_wall_time -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -98,20 +97,9 @@ def test_a_huge_input_is_not_echoed_whole() -> None:
     assert len(caught.value.message) < 100
 
 
-@pytest.mark.parametrize(("minutes", "text"), [(0, "00:00"), (570, "09:30"), (1440, "24:00")])
-def test_format_writes_hh_mm(minutes: int, text: str) -> None:
-    assert format_wall_time(minutes) == text
-
-
-def test_format_is_the_inverse_of_parse() -> None:
-    for minutes in range(working_hours.MINUTES_PER_DAY + 1):
-        assert parse_wall_time(format_wall_time(minutes), is_end=True) == minutes
-
-
-@pytest.mark.parametrize("minutes", [-1, 1441])
-def test_format_refuses_minutes_outside_a_day(minutes: int) -> None:
-    with pytest.raises(InvalidHours):
-        format_wall_time(minutes)
+def test_intervals_read_as_they_were_written() -> None:
+    # Error messages name intervals this way.
+    assert [str(i) for i in hours("00:00-09:30", "09:30-24:00")] == ["00:00-09:30", "09:30-24:00"]
 
 
 # --- check_day -----------------------------------------------------------------------------
