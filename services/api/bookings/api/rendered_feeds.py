@@ -30,7 +30,3 @@ class RenderedFeeds:
         while self._bytes > self._max_bytes:
             _, evicted = self._bodies.popitem(last=False)
             self._bytes -= len(evicted)
-
-    @property
-    def size_bytes(self) -> int:
-        return self._bytes

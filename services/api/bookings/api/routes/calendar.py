@@ -3,7 +3,6 @@ the secret token in the URL is the credential)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from bookings.api.dependencies import AppStateDep
 from bookings.api.errors import CalendarFeedNotFound
 from bookings.api.openapi import problems
 from bookings.api.rate_limit import Bucket
+from bookings.persistence.calendar_feeds import token_hash
 
 # Litestar names the charset (utf-8) of a text/ type itself.
 CALENDAR_MEDIA_TYPE = "text/calendar"
@@ -54,7 +54,7 @@ async def calendar_feed(
     if token == feed_file or not _TOKEN.fullmatch(token):
         raise CalendarFeedNotFound("a calendar feed's path is /calendar/{token}.ics")
     # Per feed, like a principal's reads; the key is a digest, so the token never reaches Redis.
-    await app_state.rate_limiter.check(Bucket.READS, "feed:" + _digest(token))
+    await app_state.rate_limiter.check(Bucket.READS, "feed:" + token_hash(token).hex()[:32])
     try:
         answer = await app_state.calendar_feeds.feed(token, if_none_match)
     except CalendarFeedNotFound:
@@ -65,7 +65,3 @@ async def calendar_feed(
     if answer.body is None:
         return Response(b"", status_code=304, headers=headers)
     return Response(answer.body, media_type=CALENDAR_MEDIA_TYPE, headers=headers)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()[:32]
