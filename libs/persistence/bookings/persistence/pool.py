@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from bookings.persistence.urls import libpq_url
 
-# How long a request waits for a free connection before it is answered 503.
+# How long a request waits for a free connection before it is answered 503 (problems.py).
 CHECKOUT_TIMEOUT_S = 10.0
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import psycopg
 from litestar.testing import TestClient
 
 from bookings.api.app import create_app
@@ -103,6 +105,32 @@ def test_readiness_names_an_unreachable_postgres(make_settings: SettingsFactory)
     assert "postgres" in ready.json()["detail"]
     assert "redis" not in ready.json()["detail"]
     assert alive.status_code == 200
+
+
+def test_a_cut_database_session_is_a_503_and_the_pool_recovers(
+    client: TestClient[Any], provider: dict[str, str], postgres_url: str
+) -> None:
+    assert client.get("/bookings/upcoming/list", headers=provider).status_code == 200
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        cut = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert cut is not None
+    assert cut[0] >= 1
+    statuses = [client.get("/bookings/upcoming/list", headers=provider) for _ in range(20)]
+    failed = [r for r in statuses if r.status_code != 200]
+    assert failed, "no request met a cut session"
+    assert {r.status_code for r in failed} == {503}
+    assert failed[0].headers["retry-after"] == "1"
+    assert failed[0].headers["content-type"] == "application/problem+json"
+    # Broken connections are replaced: the pool serves again.
+    for _ in range(50):
+        if client.get("/bookings/upcoming/list", headers=provider).status_code == 200:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the pool never served again")
 
 
 def test_readiness_is_ok_when_both_answer(client: TestClient[Any]) -> None:

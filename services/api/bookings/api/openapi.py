@@ -44,17 +44,24 @@ _DESCRIPTIONS = {
 }
 
 
-def problems(*statuses: int, described: Mapping[int, str] | None = None) -> dict[int, ResponseSpec]:
+_UNAVAILABLE = {503: "The database is unavailable or busy: retry after `Retry-After` seconds."}
+
+
+def problems(
+    *statuses: int, described: Mapping[int, str] | None = None, database: bool = True
+) -> dict[int, ResponseSpec]:
     """Response specs for the problem statuses a route may answer with; `described` words
-    some of them for routes whose resource is not a booking."""
+    some of them for routes whose resource is not a booking. A route that reads or writes the
+    database may also answer 503 (`Retry-After`) while the database is unreachable."""
+    wording = {**(_UNAVAILABLE if database else {}), **(described or {})}
     return {
         status: ResponseSpec(
             data_container=Problem,
-            description=(described or {}).get(status, _DESCRIPTIONS[status]),
+            description=wording.get(status, _DESCRIPTIONS[status]),
             media_type=PROBLEM_JSON,
             generate_examples=False,
         )
-        for status in statuses
+        for status in (*statuses, *([503] if database and 503 not in statuses else []))
     }
 
 

@@ -16,6 +16,9 @@ import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from psycopg import OperationalError
+from psycopg.errors import AdminShutdown, CannotConnectNow, CrashShutdown
+from psycopg_pool import PoolTimeout
 
 from bookings.api.errors import (
     CalendarFeedNotFound,
@@ -103,11 +106,26 @@ def problem_of(error: Exception) -> ProblemSpec | None:
         return ProblemSpec(409, "webhook-endpoint-limit", error.message)
     if isinstance(error, RequestInFlight):
         return ProblemSpec(409, "request-in-flight", error.message)
+    if _database_unavailable(error):
+        return ProblemSpec(
+            503,
+            "unavailable",
+            "the database is unavailable or busy: retry shortly",
+            headers={"Retry-After": "1"},
+        )
     if isinstance(error, ValidationException):
         return ProblemSpec(422, "validation", "the request is invalid", errors=_field_errors(error))
     if isinstance(error, HTTPException):
         return _http_problem(error)
     return None
+
+
+def _database_unavailable(error: Exception) -> bool:
+    """No connection came free in time, or the connection broke: the session was cut, the
+    server shut down or is starting. Not SQL errors, which are bugs or mapped above."""
+    return isinstance(error, PoolTimeout | AdminShutdown | CrashShutdown | CannotConnectNow) or (
+        type(error) is OperationalError
+    )
 
 
 def _domain_problem(error: DomainError) -> ProblemSpec:
@@ -184,7 +202,10 @@ def problem_response(spec: ProblemSpec, instance: str | None = None) -> Response
 def handle_exception(request: Request[Any, Any, Any], error: Exception) -> Response[bytes]:
     """Litestar's exception handler for every exception type."""
     spec = problem_of(error)
-    if spec is None or spec.status >= 500:
+    if spec is not None and spec.status == 503:
+        # A dependency is down: expected in operation, told to the client, no traceback.
+        _log.warning("unavailable", error_type=type(error).__name__)
+    elif spec is None or spec.status >= 500:
         # Bugs are logged with their traceback; the client learns nothing about them.
         _log.exception("unhandled_error", error_type=type(error).__name__)
         spec = ProblemSpec(500, "server-error", "an unexpected error occurred")

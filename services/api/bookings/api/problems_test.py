@@ -6,6 +6,9 @@ from uuid import uuid4
 
 import pytest
 from litestar.exceptions import ClientException, NotFoundException, ValidationException
+from psycopg import OperationalError
+from psycopg.errors import AdminShutdown, LockNotAvailable
+from psycopg_pool import PoolTimeout
 
 from bookings.api.errors import IdempotencyKeyReused, NoUsableRole, RateLimited, RequestInFlight
 from bookings.api.problems import PROBLEM_JSON, handle_exception, problem_of, problem_response
@@ -41,6 +44,9 @@ from bookings.domain.errors import (
         (ValidationException(extra=[{"key": "limit", "message": "too big"}]), 422),
         (ClientException("JSON is malformed"), 400),
         (NotFoundException(), 404),
+        (PoolTimeout("no connection came free"), 503),
+        (OperationalError("server closed the connection unexpectedly"), 503),
+        (AdminShutdown("terminating connection due to administrator command"), 503),
     ],
 )
 def test_each_expected_error_has_its_status(error: Exception, status: int) -> None:
@@ -56,6 +62,8 @@ def test_each_expected_error_has_its_status(error: Exception, status: int) -> No
 
 def test_unexpected_errors_are_not_mapped() -> None:
     assert problem_of(RuntimeError("bug")) is None
+    # An SQL error is no outage, even where psycopg files it under OperationalError.
+    assert problem_of(LockNotAvailable("could not obtain lock")) is None
 
 
 def test_invalid_booking_lists_every_field_by_its_wire_name() -> None:

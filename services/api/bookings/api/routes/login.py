@@ -26,7 +26,7 @@ from bookings.auth import Principal, issue_token, subject_problem
     status_code=200,
     # The limit comes first, so that even a malformed body is counted.
     guards=[limit_by_client_ip, requires_json_body],
-    responses=problems(400, 415, 422, 429),
+    responses=problems(400, 415, 422, 429, database=False),
 )
 async def login(app_state: AppStateDep, data: JSONBody[LoginRequest]) -> TokenResponse:
     # The rules every service applies to a token's `sub` (bookings.auth.subjects).

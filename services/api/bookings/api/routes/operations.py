@@ -28,7 +28,7 @@ async def health() -> HealthStatus:
     summary="PostgreSQL and Redis are reachable",
     description="503 (problem+json) names the dependency that failed in `detail`.",
     tags=["operations"],
-    responses=problems(503),
+    responses=problems(503, database=False),
 )
 async def ready(app_state: AppStateDep) -> Response[HealthStatus] | Response[bytes]:
     checks = dict(
