@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bookings.devstack.services import ServiceSpec
 from bookings.runtime.env import Env
-from bookings.runtime.settings import DEFAULT_REDIS_URL, database_url
+from bookings.runtime.settings import database_url, redis_url
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class StackSettings:
         return cls(
             data_dir=Path(env.get("BOOKINGS_DATA_DIR", ".local")).resolve(),
             database_url=database_url(env),
-            redis_url=env.get("REDIS_URL", DEFAULT_REDIS_URL),
+            redis_url=redis_url(env),
             api_port=env.integer("API_PORT", 3000, minimum=1, maximum=65535),
             api_workers=env.integer(
                 "API_WORKERS", len(os.sched_getaffinity(0)), minimum=1, maximum=64

@@ -50,7 +50,7 @@ class CommonSettings:
         return cls(
             app_env=app_env,
             database_url=database_url(env),
-            redis_url=_redis_url(env),
+            redis_url=redis_url(env),
             reminder_lead=env.seconds("REMINDER_LEAD_SECONDS", 600),
             idempotency_key_ttl=env.seconds("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600, minimum=1),
             log_level=env.choice("LOG_LEVEL", LOG_LEVELS[1], LOG_LEVELS),
@@ -70,7 +70,8 @@ def database_url(env: Env) -> str:
     return url
 
 
-def _redis_url(env: Env) -> str:
+def redis_url(env: Env) -> str:
+    """`REDIS_URL` (the development default when unset): a Redis scheme."""
     url = env.get("REDIS_URL", DEFAULT_REDIS_URL)
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigError("REDIS_URL", "expected redis://HOST:PORT/DB (or rediss://, unix://)")
