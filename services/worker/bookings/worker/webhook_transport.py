@@ -1,36 +1,29 @@
 """HTTP for webhook deliveries: an httpx client whose connections go only where they may.
 
 In production a request must be `https`, and every new connection resolves the endpoint's host
-itself, refuses it unless every address is public (`bookings.webhooks.targets`), and connects to
-one of exactly those addresses: a name cannot resolve to a public address for the check and to
-an internal one for the connection (DNS rebinding). The URL keeps the host name, so TLS sends it
-(SNI) and verifies the certificate against it, and `Host` names it. Connections are pooled per
-endpoint, and within a pool per origin (scheme, host name, port): a kept-alive connection only
-ever serves the host it was opened, and checked, for. Elsewhere (development, tests) any address is allowed. A refused
+itself and connects only to the public addresses it found (`webhook_addresses`): a name cannot
+resolve to a public address for the check and to an internal one for the connection (DNS
+rebinding). The URL keeps the host name, so TLS sends it (SNI) and verifies the certificate
+against it, and `Host` names it. Connections are pooled per endpoint, and within a pool per
+origin (scheme, host name, port): a kept-alive connection only ever serves the host it was
+opened, and checked, for. Elsewhere (development, tests) any address is allowed. A refused
 target raises `ForbiddenTarget`; redirects are never followed, proxies from the environment
 never used.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator
+from collections.abc import AsyncIterator, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final
-from urllib.parse import SplitResult
 
 import httpcore
 import httpx
 
-from bookings.webhooks.targets import ForbiddenTarget, IpAddress, public_addresses
-
-Resolver = Callable[[str, int], list[IpAddress]]
-# httpcore's type of a socket option (`setsockopt` arguments).
-SocketOption = (
-    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-)
+from bookings.webhooks.targets import ForbiddenTarget
+from bookings.worker.webhook_addresses import CheckedBackend, Resolver, resolve_public
 
 KEEPALIVE_EXPIRY_S: Final = 30.0
 SWEEP_EVERY_S: Final = 10.0
@@ -53,56 +46,6 @@ _ERRORS: Final[tuple[tuple[type[Exception], type[httpx.TransportError]], ...]] =
     (httpcore.ProtocolError, httpx.ProtocolError),
     (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
 )
-
-
-def resolve_public(host: str, port: int) -> list[IpAddress]:
-    """Every address of `host`; ForbiddenTarget unless all of them are public."""
-    netloc = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return public_addresses(SplitResult("https", netloc, "/", "", ""))
-
-
-class CheckedBackend(httpcore.AsyncNetworkBackend):
-    """Opens TCP connections only to addresses `resolve` returned for the host (it raises for
-    a host that may not be reached), trying them in turn."""
-
-    def __init__(self, resolve: Resolver) -> None:
-        self._resolve = resolve
-        self._backend = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        # In a thread: name resolution blocks. An attempt that times out stops waiting for it.
-        addresses = await asyncio.to_thread(self._resolve, host, port)
-        failure: Exception = httpcore.ConnectError(f"no address for {host}")
-        for address in addresses:
-            try:
-                return await self._backend.connect_tcp(
-                    str(address),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                failure = error
-        raise failure
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise ForbiddenTarget("must be a host on the network")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._backend.sleep(seconds)
 
 
 @dataclass
