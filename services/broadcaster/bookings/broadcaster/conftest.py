@@ -17,7 +17,8 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from bookings.broadcaster.feed import StreamFeed
-from bookings.broadcaster.server import Broadcaster, running
+from bookings.broadcaster.process import running
+from bookings.broadcaster.server import Broadcaster
 from bookings.broadcaster.settings import BroadcasterSettings
 from bookings.events.encoding import envelope, timestamp
 from bookings.events.stream import (

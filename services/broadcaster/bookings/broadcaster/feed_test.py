@@ -13,7 +13,8 @@ from websockets.asyncio.client import connect
 
 from bookings.broadcaster.conftest import Publish, Token, Wire
 from bookings.broadcaster.endpoints_test import get
-from bookings.broadcaster.server import Broadcaster, build
+from bookings.broadcaster.process import build
+from bookings.broadcaster.server import Broadcaster
 from bookings.broadcaster.settings import BroadcasterSettings
 from bookings.events.stream import STREAM_KEY
 

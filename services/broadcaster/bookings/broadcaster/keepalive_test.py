@@ -7,7 +7,7 @@ import asyncio
 from websockets.asyncio.client import connect
 
 from bookings.broadcaster.conftest import Publish, Token, Wire, broadcaster_env
-from bookings.broadcaster.server import running
+from bookings.broadcaster.process import running
 from bookings.broadcaster.settings import BroadcasterSettings
 from bookings.runtime.env import Env
 

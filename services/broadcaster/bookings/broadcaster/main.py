@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from bookings.auth.settings import warn_about_open_audience
-from bookings.broadcaster.server import serve_until_terminated
+from bookings.broadcaster.process import serve_until_terminated
 from bookings.broadcaster.settings import BroadcasterSettings
 from bookings.runtime.entrypoint import run
 from bookings.runtime.env import Env

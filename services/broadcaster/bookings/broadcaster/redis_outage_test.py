@@ -19,7 +19,7 @@ from websockets.asyncio.client import connect
 from websockets.protocol import State
 
 from bookings.broadcaster.conftest import Token, Wire, broadcaster_env, event_fields
-from bookings.broadcaster.server import running
+from bookings.broadcaster.process import running
 from bookings.broadcaster.settings import BroadcasterSettings
 from bookings.events.stream import STREAM_KEY
 from bookings.runtime.env import Env

@@ -11,7 +11,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from bookings.broadcaster.conftest import Publish, Token, Wire, broadcaster_env
-from bookings.broadcaster.server import Broadcaster, running
+from bookings.broadcaster.process import running
+from bookings.broadcaster.server import Broadcaster
 from bookings.broadcaster.settings import BroadcasterSettings
 from bookings.runtime.env import Env
 
