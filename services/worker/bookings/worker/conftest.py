@@ -150,6 +150,14 @@ def start_worker(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[
         worker.wait_stopped()
 
 
+@pytest.fixture
+def client(redis_url: str) -> Iterator[redis.Redis]:
+    """A client of the test's emptied Redis database."""
+    connection = redis.Redis.from_url(redis_url)
+    yield connection
+    connection.close()
+
+
 @pytest.fixture(scope="module")
 def module_redis_url(redis_server_url: str) -> str:
     """A Redis database of its own for a worker shared by a module's tests (never flushed)."""

@@ -4,13 +4,12 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 from types import FrameType
 
 import psycopg
-import pytest
 import redis
 from prometheus_client import CollectorRegistry
 from rq.job import JobStatus
@@ -26,13 +25,6 @@ from bookings.worker.reminder_queue import JsonJob, reminder_job_id, reminder_qu
 from bookings.worker.roles import Role
 
 STOPS_WITHIN_S = 10
-
-
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(redis_url)
-    yield connection
-    connection.close()
 
 
 def test_a_stop_requested_before_rq_takes_sigterm_over_is_not_lost(client: redis.Redis) -> None:

@@ -29,6 +29,7 @@ from bookings.persistence.retention import (
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.reminder_schedule import ReminderSchedule
+from bookings.worker.settings import WorkerSettings
 
 log = structlog.get_logger(__name__)
 
@@ -45,6 +46,19 @@ class ReconcilerPolicy:
     outbox_retention: timedelta
     stream_max_age: timedelta
     webhook_delivery_retention: timedelta
+
+    @classmethod
+    def of(cls, settings: WorkerSettings) -> ReconcilerPolicy:
+        """The reconciler's part of the worker's settings."""
+        return cls(
+            horizon=settings.reconcile_horizon,
+            job_timeout=settings.reminder_job_timeout,
+            abandoned_margin=settings.reminder_job_abandoned_margin,
+            idempotency_key_ttl=settings.common.idempotency_key_ttl,
+            outbox_retention=settings.outbox_retention,
+            stream_max_age=settings.stream_max_age,
+            webhook_delivery_retention=settings.webhooks.delivery_retention,
+        )
 
 
 class Reconciler:

@@ -1,7 +1,6 @@
 """The reminder job inside a real RQ worker: what it sends, and how its failures show."""
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -31,13 +30,6 @@ from bookings.worker.role_process import reminder_schedule
 from bookings.worker.roles import Role
 from bookings.worker.scheduler import queue_due_reminders, queue_due_retries
 from bookings.worker.settings import WorkerSettings
-
-
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(redis_url)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture

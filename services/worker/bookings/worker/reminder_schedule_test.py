@@ -1,6 +1,5 @@
 import json
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
 from uuid import uuid4
@@ -22,13 +21,6 @@ from bookings.worker.scheduler import queue_due_reminders
 OPTIONS = ReminderJobOptions("some.module.send_reminder")
 STALE = timedelta(seconds=30)
 LATER = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(redis_url)
-    yield connection
-    connection.close()
 
 
 @pytest.fixture

@@ -124,15 +124,7 @@ def _role_loop(
         return lambda: run_webhook_sender(
             sender, common.database_url, stop=stop, heartbeat=heartbeat
         )
-    policy = ReconcilerPolicy(
-        horizon=settings.reconcile_horizon,
-        job_timeout=settings.reminder_job_timeout,
-        abandoned_margin=settings.reminder_job_abandoned_margin,
-        idempotency_key_ttl=settings.common.idempotency_key_ttl,
-        outbox_retention=settings.outbox_retention,
-        stream_max_age=settings.stream_max_age,
-        webhook_delivery_retention=settings.webhooks.delivery_retention,
-    )
+    policy = ReconcilerPolicy.of(settings)
     reconciler = Reconciler(database, client, reminder_schedule(client, settings), metrics, policy)
     interval_s = settings.reconcile_interval.total_seconds()
     return lambda: run_reconciler(reconciler, interval_s=interval_s, stop=stop, heartbeat=heartbeat)

@@ -1,11 +1,9 @@
 """The scheduler role's passes: due reminders and due retries to the queue, never early."""
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-import pytest
 import redis
 from rq.job import Job
 
@@ -20,13 +18,6 @@ from bookings.worker.reminder_schedule import ReminderJobOptions, ReminderSchedu
 from bookings.worker.scheduler import queue_due_reminders, queue_due_retries
 
 OPTIONS = ReminderJobOptions("some.module.send_reminder")  # never run here
-
-
-@pytest.fixture
-def client(redis_url: str) -> Iterator[redis.Redis]:
-    connection = redis.Redis.from_url(redis_url)
-    yield connection
-    connection.close()
 
 
 def test_a_pass_queues_due_reminders_only(client: redis.Redis) -> None:

@@ -203,15 +203,7 @@ def test_the_reconciler_deletes_finished_deliveries_past_their_retention(
     settings = WorkerSettings.from_env()
     client = redis.Redis.from_url(redis_url)
     registry = CollectorRegistry()
-    policy = ReconcilerPolicy(
-        horizon=settings.reconcile_horizon,
-        job_timeout=settings.reminder_job_timeout,
-        abandoned_margin=settings.reminder_job_abandoned_margin,
-        idempotency_key_ttl=settings.common.idempotency_key_ttl,
-        outbox_retention=settings.outbox_retention,
-        stream_max_age=settings.stream_max_age,
-        webhook_delivery_retention=timedelta(days=30),
-    )
+    policy = ReconcilerPolicy.of(settings)
     reconciler = Reconciler(
         webhooks.database,
         client,
