@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
-from zoneinfo import ZoneInfo
 
 from bookings.domain.working_hours import LATEST, Schedule, working_periods
 
@@ -21,7 +20,6 @@ TimeRange = tuple[datetime, datetime]
 
 def free_slots(
     schedule: Schedule,
-    zone: ZoneInfo,
     busy: Sequence[TimeRange],
     *,
     start: datetime,
@@ -48,7 +46,7 @@ def free_slots(
     # before the current slot's end): the current slot is free exactly when it starts at or
     # after it. Keeping the maximum, not the last, handles bookings that contain each other.
     blocked_until: datetime | None = None
-    for period_start, period_end in working_periods(schedule, zone, start, end):
+    for period_start, period_end in working_periods(schedule, start, end):
         last_start = min(period_end, end) - duration
         slot_start = _grid_point_at_or_after(earliest, period_start, step)
         while slot_start <= last_start:
@@ -68,7 +66,6 @@ def free_slots(
 
 def fits(
     schedule: Schedule,
-    zone: ZoneInfo,
     busy: Sequence[TimeRange],
     *,
     start: datetime,
@@ -83,7 +80,7 @@ def fits(
     """
     if end <= start or start < now + schedule.minimum_notice or end > LATEST:
         return False
-    periods = working_periods(schedule, zone, start, end)
+    periods = working_periods(schedule, start, end)
     if not any(p_start <= start and end <= p_end for p_start, p_end in periods):
         return False
     buffer = schedule.buffer

@@ -39,7 +39,6 @@ TimeRange = tuple[datetime, datetime]
 @dataclass(frozen=True)
 class Scenario:
     schedule: Schedule
-    zone: ZoneInfo
     busy: list[TimeRange]  # as drawn: not sorted
     start: datetime
     end: datetime
@@ -47,10 +46,13 @@ class Scenario:
     step: timedelta
     now: datetime
 
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.schedule.zone
+
     def free_slots(self) -> list[TimeRange]:
         return free_slots(
             self.schedule,
-            self.zone,
             self.busy,
             start=self.start,
             end=self.end,
@@ -110,7 +112,7 @@ def scenarios(draw: st.DrawFn, zones: Sequence[str] = ZONES) -> Scenario:
         lasting = draw(st.one_of(minutes(5, 180), minutes(5, MINUTES_PER_DAY))) * MINUTE
         busy.append((booking_start, booking_start + lasting))
     schedule = Schedule(
-        time_zone=zone_name,
+        zone=ZoneInfo(zone_name),
         weekly=weekly,
         overrides=overrides,
         buffer=draw(st.sampled_from([0, 5, 15, 60])) * MINUTE,
@@ -118,7 +120,6 @@ def scenarios(draw: st.DrawFn, zones: Sequence[str] = ZONES) -> Scenario:
     )
     return Scenario(
         schedule=schedule,
-        zone=ZoneInfo(zone_name),
         busy=busy,
         start=start,
         end=end,
@@ -263,4 +264,4 @@ def test_fits_agrees_with_checking_each_rule(s: Scenario, data: st.DataObject) -
         and all(minute in worked for minute in slot_minutes((start, end)))
         and not s.is_blocked(start, end)
     )
-    assert fits(s.schedule, s.zone, s.busy, start=start, end=end, now=s.now) == expected
+    assert fits(s.schedule, s.busy, start=start, end=end, now=s.now) == expected

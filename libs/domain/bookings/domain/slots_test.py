@@ -37,7 +37,7 @@ def schedule(
     notice: timedelta = timedelta(0),
 ) -> Schedule:
     return Schedule(
-        time_zone=zone,
+        zone=ZoneInfo(zone),
         weekly=WEEKDAYS_9_TO_5 if weekly is None else weekly,
         overrides=overrides or {},
         buffer=buffer,
@@ -54,12 +54,10 @@ def starts(
     duration: timedelta = 30 * MINUTE,
     step: timedelta | None = None,
     now: datetime = LONG_AGO,
-    zone: ZoneInfo = BERLIN,
 ) -> list[datetime]:
     """The slot starts; also checks that each slot lasts `duration` and is given in UTC."""
     slots = free_slots(
         week,
-        zone,
         busy or [],
         start=start,
         end=end,
@@ -132,7 +130,6 @@ def test_a_duration_or_step_that_is_not_positive_is_refused(
     with pytest.raises(ValueError, match="must be positive"):
         free_slots(
             schedule(),
-            BERLIN,
             [],
             start=MONDAY_START,
             end=MONDAY_END,
@@ -278,14 +275,14 @@ def test_without_notice_a_slot_may_start_now() -> None:
 
 
 def test_far_ends_of_the_calendar_have_no_working_hours() -> None:
-    always = Schedule("Etc/GMT+12", {day: (WallInterval(0, 1440),) for day in range(7)}, {})
-    zone = time_zone("Etc/GMT+12")
+    always = Schedule(
+        time_zone("Etc/GMT+12"), {day: (WallInterval(0, 1440),) for day in range(7)}, {}
+    )
     far_past, far_future = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)
-    assert working_periods(always, zone, far_past, EARLIEST) == []
-    assert working_periods(always, zone, LATEST, far_future) == []
+    assert working_periods(always, far_past, EARLIEST) == []
+    assert working_periods(always, LATEST, far_future) == []
     found = free_slots(
         always,
-        zone,
         [],
         start=LATEST - HOUR,
         end=far_future,
@@ -294,9 +291,9 @@ def test_far_ends_of_the_calendar_have_no_working_hours() -> None:
         now=EARLIEST,
     )
     assert found == [(LATEST - HOUR, LATEST)]
-    assert not fits(always, zone, [], start=far_future - HOUR, end=far_future, now=EARLIEST)
-    assert not fits(always, zone, [], start=LATEST, end=LATEST + HOUR, now=EARLIEST)
-    assert fits(always, zone, [], start=LATEST - HOUR, end=LATEST, now=EARLIEST)
+    assert not fits(always, [], start=far_future - HOUR, end=far_future, now=EARLIEST)
+    assert not fits(always, [], start=LATEST, end=LATEST + HOUR, now=EARLIEST)
+    assert fits(always, [], start=LATEST - HOUR, end=LATEST, now=EARLIEST)
 
 
 # --- DST days ------------------------------------------------------------------------------
@@ -322,7 +319,7 @@ def test_berlin_fall_back_slots_cover_the_repeated_hour_twice() -> None:
 
 def test_new_york_fall_back_00_00_to_03_00_is_four_hourly_slots() -> None:
     week = schedule({6: hours("00:00-03:00")}, zone="America/New_York")
-    got = starts(week, start=utc(2030, 11, 3), end=utc(2030, 11, 4), duration=HOUR, zone=NEW_YORK)
+    got = starts(week, start=utc(2030, 11, 3), end=utc(2030, 11, 4), duration=HOUR)
     assert got == every(HOUR, utc(2030, 11, 3, 4), utc(2030, 11, 3, 7))
 
 
@@ -334,13 +331,13 @@ def test_new_york_whole_dst_days_have_23_and_25_hourly_slots(
     day: date, count: int, first: datetime
 ) -> None:
     week = schedule({}, {day: hours("00:00-24:00")}, zone="America/New_York")
-    got = starts(week, start=first - HOUR, end=first + 2 * 24 * HOUR, duration=HOUR, zone=NEW_YORK)
+    got = starts(week, start=first - HOUR, end=first + 2 * 24 * HOUR, duration=HOUR)
     assert got == every(HOUR, first, first + (count - 1) * HOUR)
 
 
 def test_new_york_spring_forward_start_in_the_gap() -> None:
     week = schedule({6: hours("02:30-04:00")}, zone="America/New_York")
-    got = starts(week, start=utc(2030, 3, 10), end=utc(2030, 3, 11), zone=NEW_YORK)
+    got = starts(week, start=utc(2030, 3, 10), end=utc(2030, 3, 11))
     assert got == [utc(2030, 3, 10, 7), utc(2030, 3, 10, 7, 30)]  # 03:00 and 03:30 EDT
 
 
@@ -355,7 +352,7 @@ def fits_monday(
     busy: list[tuple[datetime, datetime]] | None = None,
     now: datetime = LONG_AGO,
 ) -> bool:
-    return fits(week or schedule(), BERLIN, busy or [], start=start, end=end, now=now)
+    return fits(week or schedule(), busy or [], start=start, end=end, now=now)
 
 
 def test_a_booking_inside_the_hours_fits_off_the_grid() -> None:
@@ -406,5 +403,5 @@ def test_a_booking_too_soon_does_not_fit() -> None:
 def test_a_booking_on_new_york_fall_back_day_fits_in_the_25_hours() -> None:
     week = schedule({6: hours("00:00-24:00")}, zone="America/New_York")
     start, end = utc(2030, 11, 3, 4), utc(2030, 11, 4, 5)
-    assert fits(week, NEW_YORK, [], start=start, end=end, now=LONG_AGO)
-    assert not fits(week, NEW_YORK, [], start=start, end=end + MINUTE, now=LONG_AGO)
+    assert fits(week, [], start=start, end=end, now=LONG_AGO)
+    assert not fits(week, [], start=start, end=end + MINUTE, now=LONG_AGO)

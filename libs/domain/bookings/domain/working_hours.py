@@ -59,7 +59,7 @@ class WallInterval:
 class Schedule:
     """When a provider works, and how closely bookings may follow each other and now."""
 
-    time_zone: str  # an IANA name
+    zone: ZoneInfo  # the IANA zone its wall-clock hours are in (see `time_zone`)
     weekly: Mapping[int, Sequence[WallInterval]]  # by date.weekday(); a missing day is a day off
     overrides: Mapping[date, Sequence[WallInterval]]  # replace a local date's hours; () = closed
     buffer: timedelta = timedelta(0)  # kept free before and after every scheduled booking
@@ -139,7 +139,7 @@ def to_instant(day: date, minute: int, zone: ZoneInfo, *, is_end: bool) -> datet
 
 
 def working_periods(
-    schedule: Schedule, zone: ZoneInfo, start: datetime, end: datetime
+    schedule: Schedule, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
     """The UTC periods of working time that overlap `[start, end)`, sorted and merged.
 
@@ -151,7 +151,7 @@ def working_periods(
     if start >= end:
         return []
     merged: list[tuple[datetime, datetime]] = []
-    for period_start, period_end in sorted(_periods_by_day(schedule, zone, start, end)):
+    for period_start, period_end in sorted(_periods_by_day(schedule, start, end)):
         if merged and period_start <= merged[-1][1]:
             if period_end > merged[-1][1]:
                 merged[-1] = (merged[-1][0], period_end)
@@ -161,13 +161,14 @@ def working_periods(
 
 
 def _periods_by_day(
-    schedule: Schedule, zone: ZoneInfo, start: datetime, end: datetime
+    schedule: Schedule, start: datetime, end: datetime
 ) -> Iterator[tuple[datetime, datetime]]:
     """Each interval of each local date around `[start, end)` as UTC instants; empty ones skipped.
 
     Looks a day beyond each edge: a local date's hours can reach into the next date's UTC
     range (24:00, a zone far from UTC), and the periods touching the window must be merged too.
     """
+    zone = schedule.zone
     day = start.astimezone(zone).date() - _ONE_DAY
     last_day = end.astimezone(zone).date() + _ONE_DAY
     while day <= last_day:

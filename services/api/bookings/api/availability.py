@@ -29,9 +29,9 @@ from bookings.api.errors import NotWithinSchedule, ScheduleNotFound
 from bookings.domain.access import Actor
 from bookings.domain.model import Booking
 from bookings.domain.slots import fits, free_slots
-from bookings.domain.working_hours import LATEST, time_zone
+from bookings.domain.working_hours import LATEST
 from bookings.persistence import schedules
-from bookings.persistence.schedules import NewSchedule
+from bookings.persistence.schedules import Busy, NewSchedule
 
 # Bookings this close to a range can take from it (a schedule's buffer is at most this).
 _WIDEST_BUFFER = timedelta(minutes=MAX_BUFFER_MINUTES)
@@ -80,18 +80,13 @@ class Availability:
 
     async def slots(self, query: SlotQuery) -> SlotPage:
         async with self._pool.connection() as connection:
-            found, busy = await schedules.fetch_schedule_and_busy(
-                connection,
-                query.provider_id,
-                query.start - _WIDEST_BUFFER,
-                query.end + _WIDEST_BUFFER,
-                ScheduleResponse.of_row,
+            found, busy = await _schedule_and_busy(
+                connection, query.provider_id, query.start, query.end
             )
         if found is None:
             raise ScheduleNotFound(query.provider_id)
         free = free_slots(
             found.schedule(),
-            time_zone(found.time_zone),
             busy,
             start=query.start,
             end=query.end,
@@ -117,18 +112,13 @@ async def check_within_schedule(
     if booking.end_time > LATEST:
         raise NotWithinSchedule(f"no working hours are kept past {LATEST:%Y-%m-%d}")
     await schedules.take_provider_turn(connection, booking.provider_id)
-    found, busy = await schedules.fetch_schedule_and_busy(
-        connection,
-        booking.provider_id,
-        booking.start_time - _WIDEST_BUFFER,
-        booking.end_time + _WIDEST_BUFFER,
-        ScheduleResponse.of_row,
+    found, busy = await _schedule_and_busy(
+        connection, booking.provider_id, booking.start_time, booking.end_time
     )
     if found is None:
         raise NotWithinSchedule(f"provider {booking.provider_id!r} has no schedule to book within")
     schedule = found.schedule()
-    zone = time_zone(found.time_zone)
-    if not fits(schedule, zone, busy, start=booking.start_time, end=booking.end_time, now=now):
+    if not fits(schedule, busy, start=booking.start_time, end=booking.end_time, now=now):
         raise NotWithinSchedule(
             "the time is not free in the provider's schedule: outside its working hours, "
             "sooner than its minimum notice, or within its buffer around another booking"
@@ -137,3 +127,17 @@ async def check_within_schedule(
 
 def _minutes(span: timedelta) -> int:
     return int(span.total_seconds()) // 60
+
+
+async def _schedule_and_busy(
+    connection: AsyncConnection[Any], provider_id: str, start: datetime, end: datetime
+) -> tuple[ScheduleResponse | None, Busy]:
+    """The provider's schedule and its bookings that may take from [start, end): read in one
+    round trip, before this schedule's buffer is known, so widened by the largest one."""
+    return await schedules.fetch_schedule_and_busy(
+        connection,
+        provider_id,
+        start - _WIDEST_BUFFER,
+        end + _WIDEST_BUFFER,
+        ScheduleResponse.of_row,
+    )

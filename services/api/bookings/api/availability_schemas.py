@@ -151,7 +151,7 @@ class ScheduleResponse(_Wire):
     def schedule(self) -> Schedule:
         """The schedule as the domain computes with it."""
         return Schedule(
-            time_zone=self.time_zone,
+            zone=time_zone(self.time_zone),
             weekly={day: _intervals(getattr(self.weekly, name)) for day, name in _DAYS},
             overrides={o.date: _intervals(o.intervals) for o in self.overrides},
             buffer=timedelta(minutes=self.buffer_minutes),
