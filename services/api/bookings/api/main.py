@@ -6,10 +6,8 @@ exit status 2. Each worker process then builds its app from the same env (asgi.a
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
+from contextlib import nullcontext
 
 from granian.constants import Interfaces, Loops
 from granian.log import LogLevels
@@ -19,22 +17,18 @@ from bookings.api.settings import ApiSettings
 from bookings.auth.settings import warn_about_open_audience
 from bookings.runtime.entrypoint import run
 from bookings.runtime.logs import configure_logging
+from bookings.runtime.metrics_folder import multiprocess_metrics
 
 APP_FACTORY = "bookings.api.asgi:app_from_env"
-# Mirrors bookings.api.metrics.MULTIPROC_DIR_VAR; importing that module here would load
-# prometheus_client before the variable is set, which fixes its single-process mode.
-_MULTIPROC_DIR_VAR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def serve() -> int:
     settings = ApiSettings.from_env()
     configure_logging(settings.common.log_level, settings.common.log_format, service="api")
     warn_about_open_audience(settings.tokens, production=settings.common.is_production)
-    metrics_dir = None
-    if settings.workers > 1 and not os.environ.get(_MULTIPROC_DIR_VAR):
-        metrics_dir = tempfile.mkdtemp(prefix="bookings-api-metrics-")
-        os.environ[_MULTIPROC_DIR_VAR] = metrics_dir
-    try:
+    # Workers import the app, and with it prometheus_client, after the folder is named.
+    metrics = multiprocess_metrics("api") if settings.workers > 1 else nullcontext()
+    with metrics:
         server = Server(
             APP_FACTORY,
             address=settings.host,
@@ -51,9 +45,6 @@ def serve() -> int:
             workers_kill_timeout=30,
         )
         server.serve()
-    finally:
-        if metrics_dir is not None:
-            shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 

@@ -18,7 +18,8 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
-MULTIPROC_DIR_VAR = "PROMETHEUS_MULTIPROC_DIR"
+from bookings.runtime.metrics_folder import MULTIPROC_DIR_VAR
+
 _LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 

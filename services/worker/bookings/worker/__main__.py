@@ -1,4 +1,4 @@
-"""`python -m bookings.worker ...`: how the supervisor starts its role processes."""
+"""`python -m bookings.worker ...`: the worker's command line, as `worker.pex ...` runs it."""
 
 import sys
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 import sys
 
 from bookings.runtime import entrypoint
+from bookings.runtime.metrics_folder import multiprocess_metrics
 from bookings.worker.health import health_problems
-from bookings.worker.parent import stop_with_parent
-from bookings.worker.role_process import run_role
 from bookings.worker.roles import ALL_ROLES, Role
 from bookings.worker.settings import WorkerSettings
-from bookings.worker.supervisor import SUPERVISED_FLAG, Supervisor
 
 USAGE = (
     "usage: worker [ROLE ...] | worker health [ROLE ...]\n"
@@ -36,25 +34,28 @@ def parse_roles(names: list[str]) -> tuple[Role, ...]:
 
 
 def run(argv: list[str]) -> int:
-    supervised = SUPERVISED_FLAG in argv
-    args = [arg for arg in argv if arg != SUPERVISED_FLAG]
     try:
-        if args and args[0] == "health":
-            roles = parse_roles(args[1:])
+        if argv and argv[0] == "health":
+            roles = parse_roles(argv[1:])
             problems = health_problems(WorkerSettings.from_env(), roles)
             for problem in problems:
                 sys.stderr.write(f"worker health: {problem}\n")
             return 1 if problems else 0
-        roles = parse_roles(args)
+        roles = parse_roles(argv)
     except UsageError as error:
         sys.stderr.write(f"worker: {error}\n{USAGE}")
         return EXIT_USAGE
     settings = WorkerSettings.from_env()
+    # Role code is imported here, not at the top: with several roles, prometheus_client (which
+    # it imports) must find the metrics folder already named (bookings.runtime.metrics_folder).
     if len(roles) == 1:
-        if supervised:
-            stop_with_parent()
-        return run_role(roles[0], settings, serve_metrics=not supervised)
-    return Supervisor(roles, settings).run()
+        from bookings.worker.role_process import run_role
+
+        return run_role(roles[0], settings, serve_metrics=True)
+    with multiprocess_metrics("worker") as folder:
+        from bookings.worker.supervisor import Supervisor
+
+        return Supervisor(roles, settings, metrics_folder=folder).run()
 
 
 def main() -> int:

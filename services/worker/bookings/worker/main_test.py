@@ -81,7 +81,7 @@ def test_the_supervisor_restarts_a_crashed_role_and_stops_all_on_sigterm(
     for pid in children:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)  # every role process is gone
-    assert "role exited; restarting" in supervisor.log()
+    assert "child exited; restarting" in supervisor.log()
     client.close()
 
 

@@ -9,9 +9,8 @@ import signal
 _PR_SET_PDEATHSIG = 1
 
 
-def stop_with_parent() -> None:
-    """Asks the kernel for SIGTERM (a clean stop) when the parent process dies."""
-    parent = os.getppid()
+def stop_with_parent(parent: int) -> None:
+    """Asks the kernel for SIGTERM (a clean stop) when `parent`, this process's parent, dies."""
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")

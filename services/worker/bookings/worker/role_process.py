@@ -14,7 +14,7 @@ from types import FrameType
 
 import redis
 import structlog
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
 from bookings.events.publisher import EventPublisher
 from bookings.persistence.database import Database
@@ -23,6 +23,7 @@ from bookings.worker.backoff import run_until_stopped
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.jobs import IDLE_WAKE_S, run_jobs
 from bookings.worker.metrics import WorkerMetrics
+from bookings.worker.metrics_server import MetricsServer, listen_for_metrics
 from bookings.worker.reconciler import Reconciler, ReconcilerPolicy, run_reconciler
 from bookings.worker.relay import Relay, run_relay
 from bookings.worker.reminder_job import JOB_FUNCTION
@@ -61,8 +62,9 @@ def run_role(role: Role, settings: WorkerSettings, *, serve_metrics: bool) -> in
 
     registry = CollectorRegistry()
     metrics = WorkerMetrics(registry)
-    if serve_metrics and settings.metrics_port:
-        start_http_server(settings.metrics_port, addr=settings.metrics_host, registry=registry)
+    listener = listen_for_metrics(settings) if serve_metrics else None
+    if listener is not None:
+        MetricsServer(listener, registry).serve_in_background()
     client = redis_client(common.redis_url)
     database = Database(common.database_url, pool_size=2)
     heartbeat = Heartbeat(client, role, stall_after_s=_stall_after(role, settings))

@@ -1,103 +1,109 @@
 """Running several roles at once: one child process per role, watched by this process.
 
-A child that exits while the worker is running is started again (after a pause that grows while
-it keeps failing); SIGTERM or SIGINT stops every child (SIGTERM, then SIGKILL after a grace
-period) and then the supervisor. Children write prometheus_client's multiprocess files into a
-folder of the supervisor's; the supervisor serves their sum on the metrics port.
+Children are forked from this process, which has imported every role's code (forked.py). A
+child that exits while the worker is running is started again (after a pause that grows while it
+keeps failing); SIGTERM or SIGINT stops every child (SIGTERM, then SIGKILL after a grace period)
+and then the supervisor. Role processes write prometheus_client's multiprocess files into the
+metrics folder; one more child serves their sum on the metrics port.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
+import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from types import FrameType
 
 import structlog
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 
 from bookings.runtime.logs import configure_logging
+from bookings.worker.forked import ForkedProcess
+from bookings.worker.metrics_server import MetricsServer, listen_for_metrics
+from bookings.worker.role_process import run_role
 from bookings.worker.roles import Role
 from bookings.worker.settings import WorkerSettings
 
 log = structlog.get_logger(__name__)
 
-SUPERVISED_FLAG = "--supervised"
 FIRST_PAUSE_S = 1.0
 MAX_PAUSE_S = 30.0
 HEALTHY_RUN_S = 60.0  # a child that ran this long starts its next failure with a short pause
 WATCH_EVERY_S = 0.2
+KILLED_EXIT_WAIT_S = 10.0
 
 
 @dataclass
 class _Child:
-    role: Role
-    process: subprocess.Popen[bytes] | None = None
+    name: str
+    run: Callable[[], int]
+    process: ForkedProcess | None = None
     started_at: float = 0.0
     restart_at: float = 0.0
     pause_s: float = FIRST_PAUSE_S
 
 
-def child_command(role: Role) -> list[str]:
-    return [sys.executable, "-m", "bookings.worker", role.value, SUPERVISED_FLAG]
-
-
 class Supervisor:
-    def __init__(self, roles: tuple[Role, ...], settings: WorkerSettings) -> None:
-        self._children = [_Child(role) for role in roles]
+    def __init__(
+        self, roles: tuple[Role, ...], settings: WorkerSettings, *, metrics_folder: str
+    ) -> None:
+        self._roles = roles
         self._settings = settings
+        self._metrics_folder = metrics_folder
         self._stop = threading.Event()
-        self._metrics_dir = ""
+        self._listener: socket.socket | None = None
 
     def run(self) -> int:
         common = self._settings.common
         configure_logging(common.log_level, common.log_format, service="worker")
         signal.signal(signal.SIGTERM, self._request_stop)
         signal.signal(signal.SIGINT, self._request_stop)
-        self._metrics_dir = tempfile.mkdtemp(prefix="bookings-worker-metrics-")
+        self._listener = listen_for_metrics(self._settings)
+        children = [_Child(role.value, partial(self._run_role, role)) for role in self._roles]
+        if self._listener is not None:
+            children.append(_Child("metrics", partial(self._serve_metrics, self._listener)))
         try:
-            self._serve_metrics()
-            log.info("supervisor started", roles=[c.role.value for c in self._children])
+            log.info("supervisor started", roles=[role.value for role in self._roles])
             while not self._stop.is_set():
-                self._watch()
+                self._watch(children)
                 self._stop.wait(WATCH_EVERY_S)
-            self._stop_children()
+            self._stop_children(children)
         finally:
-            shutil.rmtree(self._metrics_dir, ignore_errors=True)
+            if self._listener is not None:
+                self._listener.close()
         log.info("supervisor stopped")
         return 0
 
     def _request_stop(self, signum: int, frame: FrameType | None) -> None:
         self._stop.set()
 
-    def _serve_metrics(self) -> None:
-        if not self._settings.metrics_port:
-            return
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=self._metrics_dir)
-        start_http_server(
-            self._settings.metrics_port, addr=self._settings.metrics_host, registry=registry
-        )
+    def _run_role(self, role: Role) -> int:
+        if self._listener is not None:
+            self._listener.close()  # the metrics child's to serve
+        return run_role(role, self._settings, serve_metrics=False)
 
-    def _watch(self) -> None:
+    def _serve_metrics(self, listener: socket.socket) -> int:
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self._metrics_folder)
+        MetricsServer(listener, registry).serve_forever()  # until SIGTERM ends the process
+        return 0
+
+    def _watch(self, children: list[_Child]) -> None:
         now = time.monotonic()
-        for child in self._children:
+        for child in children:
             process = child.process
             if process is not None and process.poll() is not None:
-                mark_process_dead(process.pid, self._metrics_dir)
-                ran_s = now - child.started_at
-                if ran_s >= HEALTHY_RUN_S:
+                mark_process_dead(process.pid, self._metrics_folder)
+                if now - child.started_at >= HEALTHY_RUN_S:
                     child.pause_s = FIRST_PAUSE_S
                 log.error(
-                    "role exited; restarting",
-                    role=child.role.value,
+                    "child exited; restarting",
+                    child=child.name,
                     exit_code=process.returncode,
                     restart_in_s=child.pause_s,
                 )
@@ -105,28 +111,17 @@ class Supervisor:
                 child.restart_at = now + child.pause_s
                 child.pause_s = min(child.pause_s * 2, MAX_PAUSE_S)
             if child.process is None and now >= child.restart_at:
-                child.process = subprocess.Popen(child_command(child.role), env=self._child_env())
+                child.process = ForkedProcess.start(child.run)
                 child.started_at = now
 
-    def _child_env(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env["PROMETHEUS_MULTIPROC_DIR"] = self._metrics_dir
-        # Children import the same code: give them this process's import path, whether it
-        # comes from a pex, a virtualenv or a test runner.
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-        return env
-
-    def _stop_children(self) -> None:
-        running = [c.process for c in self._children if c.process is not None]
+    def _stop_children(self, children: list[_Child]) -> None:
+        running = [child.process for child in children if child.process is not None]
         for process in running:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+            process.send_signal(signal.SIGTERM)
         # The jobs role finishes the job it is running before it exits.
         deadline = time.monotonic() + self._settings.reminder_job_timeout.total_seconds() + 10
         for process in running:
-            try:
-                process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.error("role did not stop in time; killing it", pid=process.pid)
-                process.kill()
-                process.wait()
+            if process.wait(timeout=max(0.0, deadline - time.monotonic())) is None:
+                log.error("child did not stop in time; killing it", pid=process.pid)
+                process.send_signal(signal.SIGKILL)
+                process.wait(timeout=KILLED_EXIT_WAIT_S)
