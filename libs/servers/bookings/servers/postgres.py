@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 import signal
@@ -34,6 +35,12 @@ _READY_TIMEOUT_S = 30.0
 
 # Durability is pointless for a cluster that is deleted after the run, and costly.
 _THROWAWAY_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+# A cluster is thousands of small files, and each database cloned for a test copies hundreds:
+# a disk file system spends more CPU creating and deleting them than PostgreSQL spends on the
+# tests (initdb: 1.0 s on ext4, 0.36 s in memory). Throwaway clusters go to memory when the
+# machine has a roomy tmpfs there.
+_MEMORY_DIR = Path("/dev/shm")  # noqa: S108 (mkdtemp makes a private folder in it)
+_MEMORY_DIR_MIN_FREE_BYTES = 1 << 30
 
 
 class PostgresStartError(RuntimeError):
@@ -70,7 +77,7 @@ def throwaway_postgres() -> Iterator[PostgresServer]:
     """Initialises a cluster in a temp folder, serves it on a free port, then deletes it all."""
     binaries = PostgresBinaries.find()
     run_as = RunAs.for_server("postgres")
-    root = Path(tempfile.mkdtemp(prefix="bookings-pg-"))
+    root = Path(tempfile.mkdtemp(prefix="bookings-pg-", dir=_throwaway_parent()))
     try:
         run_as.give(root)
         initialize_cluster(binaries, root, run_as)
@@ -81,6 +88,15 @@ def throwaway_postgres() -> Iterator[PostgresServer]:
             stop_postgres(server)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _throwaway_parent() -> Path | None:
+    """The memory file system if it has room, else None: the temp folder."""
+    try:
+        roomy = shutil.disk_usage(_MEMORY_DIR).free >= _MEMORY_DIR_MIN_FREE_BYTES
+    except OSError:  # no such folder
+        return None
+    return _MEMORY_DIR if roomy and os.access(_MEMORY_DIR, os.W_OK) else None
 
 
 def initialize_cluster(
