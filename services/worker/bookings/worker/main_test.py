@@ -11,11 +11,14 @@ import httpx
 import pytest
 import redis
 
+from bookings.runtime.env import Env
 from bookings.servers.processes import free_port
 from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker, worker_env
 from bookings.worker.heartbeat import heartbeat_key
 from bookings.worker.main import run
 from bookings.worker.roles import Role
+from bookings.worker.settings import WorkerSettings
+from bookings.worker.supervisor import stop_grace_s
 
 
 def worker_command(
@@ -131,3 +134,16 @@ def test_the_supervisor_serves_the_metrics_of_every_role(
     text = scrape()
     assert "bookings_reminder_lateness_seconds_count 1.0" in text
     assert "bookings_outbox_published_total 2.0" in text  # created, then reminder
+
+
+@pytest.mark.parametrize(
+    ("env", "grace_s"),
+    [
+        ({}, 40.0),  # the jobs role's 30 s timeout is the longest
+        ({"WEBHOOK_TIMEOUT_SECONDS": "120"}, 130.0),  # an attempt under way may take 120 s
+    ],
+)
+def test_children_get_the_longest_work_s_time_to_stop(env: dict[str, str], grace_s: float) -> None:
+    settings = WorkerSettings.from_env(Env({"APP_ENV": "test", **env}))
+
+    assert stop_grace_s(settings) == grace_s

@@ -36,6 +36,13 @@ MAX_PAUSE_S = 30.0
 HEALTHY_RUN_S = 60.0  # a child that ran this long starts its next failure with a short pause
 WATCH_EVERY_S = 0.2
 KILLED_EXIT_WAIT_S = 10.0
+STOP_MARGIN_S = 10.0
+
+
+def stop_grace_s(settings: WorkerSettings) -> float:
+    """How long children get to stop before SIGKILL: the longest work a role may be in."""
+    longest = max(settings.reminder_job_timeout, settings.webhooks.timeout)
+    return longest.total_seconds() + STOP_MARGIN_S
 
 
 @dataclass
@@ -118,8 +125,8 @@ class Supervisor:
         running = [child.process for child in children if child.process is not None]
         for process in running:
             process.send_signal(signal.SIGTERM)
-        # The jobs role finishes the job it is running before it exits.
-        deadline = time.monotonic() + self._settings.reminder_job_timeout.total_seconds() + 10
+        # The jobs role finishes the job it is running, the webhooks role its attempts under way.
+        deadline = time.monotonic() + stop_grace_s(self._settings)
         for process in running:
             if process.wait(timeout=max(0.0, deadline - time.monotonic())) is None:
                 log.error("child did not stop in time; killing it", pid=process.pid)
