@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 cpu_model="$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
 memory_gib="$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)"
 echo "machine: $(nproc) cores (${cpu_model}), ${memory_gib} GiB; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for benchmark in repository api availability worker webhooks broadcaster; do
+for benchmark in repository api availability worker worker_start webhooks broadcaster; do
   printf '\n## %s\n' "${benchmark}"
   ./pants run "tests/benchmarks/${benchmark}_benchmark.py" 2> >(grep -v '^\s*$' | grep -v '\[INFO\]' >&2)
 done

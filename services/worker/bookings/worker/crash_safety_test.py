@@ -16,14 +16,9 @@ from rq.job import JobStatus
 from bookings.persistence.tables import outbox
 from bookings.servers.processes import free_port, stop_process
 from bookings.servers.redis import find_redis_server
-from bookings.worker.conftest import (
-    SETTLE_S,
-    Bookings,
-    PublishedEvents,
-    StartWorker,
-    WorkerProcess,
-)
 from bookings.worker.reminder_queue import JsonJob, reminder_job_id
+from bookings.worker.testing_bookings import Bookings, PublishedEvents
+from bookings.worker.testing_processes import SETTLE_S, StartWorker, WorkerProcess
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float, what: str) -> None:

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 import redis
 
-from bookings.worker.conftest import SETTLE_S, Bookings, PublishedEvents, WorkerProcess
+from bookings.worker.testing_bookings import Bookings, PublishedEvents
+from bookings.worker.testing_processes import SETTLE_S, WorkerProcess
 
 # Late by far less in practice (see the benchmark); generous for a loaded test machine.
 MAX_LATENESS = timedelta(seconds=1)

@@ -7,6 +7,7 @@ import signal
 import time
 
 from bookings.worker.forked import ForkedProcess
+from bookings.worker.testing_processes import is_running
 
 
 def test_the_parent_gets_the_status_the_child_returns() -> None:
@@ -47,7 +48,7 @@ def test_a_child_gets_sigterm_when_its_parent_dies() -> None:
     grandchild_pid = int(os.read(read_end, 32))
     os.close(read_end)
     deadline = time.monotonic() + 10
-    while _is_running(grandchild_pid):
+    while is_running(grandchild_pid):
         assert time.monotonic() < deadline, "the orphan kept running"
         time.sleep(0.02)
 
@@ -55,11 +56,3 @@ def test_a_child_gets_sigterm_when_its_parent_dies() -> None:
 def _sleep_a_minute() -> int:
     time.sleep(60)
     return 0
-
-
-def _is_running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:  # a zombie has ended; its new parent reaps it
-            return stat.read().split(") ", 1)[1][0] != "Z"
-    except FileNotFoundError:
-        return False

@@ -16,13 +16,14 @@ from rq.job import JobStatus
 from rq.worker import BaseWorker, Worker, WorkerStatus
 
 from bookings.persistence.database import Database
-from bookings.worker.conftest import Bookings, StartWorker, WorkerProcess
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.jobs import reminder_worker, run_jobs
 from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.reminder_job import JOB_FUNCTION
 from bookings.worker.reminder_queue import JsonJob, reminder_job_id, reminder_queue
 from bookings.worker.roles import Role
+from bookings.worker.testing_bookings import Bookings
+from bookings.worker.testing_processes import StartWorker, WorkerProcess
 
 STOPS_WITHIN_S = 10
 

@@ -13,12 +13,13 @@ import redis
 
 from bookings.runtime.env import Env
 from bookings.servers.processes import free_port
-from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker, worker_env
 from bookings.worker.heartbeat import heartbeat_key
 from bookings.worker.main import run
 from bookings.worker.roles import Role
 from bookings.worker.settings import WorkerSettings
 from bookings.worker.supervisor import stop_grace_s
+from bookings.worker.testing_bookings import Bookings, PublishedEvents
+from bookings.worker.testing_processes import StartWorker, is_running, worker_env
 
 
 def worker_command(
@@ -99,18 +100,9 @@ def test_role_processes_stop_when_the_supervisor_is_killed(
 
     supervisor.kill()
     deadline = time.monotonic() + 30
-    while alive := [pid for pid in children if _is_running(pid)]:
+    while alive := [pid for pid in children if is_running(pid)]:
         assert time.monotonic() < deadline, f"role processes {alive} outlived the supervisor"
         time.sleep(0.1)
-
-
-def _is_running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat:  # a zombie has exited, only its parent must reap it
-        return stat.read().split(") ", 1)[1][0] != "Z"
 
 
 def test_the_supervisor_serves_the_metrics_of_every_role(

@@ -15,12 +15,13 @@ from bookings.events.publisher import EventPublisher, OutgoingEvent
 from bookings.events.stream import STREAM_KEY, entry_from_redis
 from bookings.persistence.database import Database
 from bookings.persistence.tables import outbox
-from bookings.worker.conftest import Bookings, PublishedEvents, StartWorker
 from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.relay import Relay
 from bookings.worker.reminder_schedule import ReminderSchedule
 from bookings.worker.role_process import reminder_schedule
 from bookings.worker.settings import WorkerSettings
+from bookings.worker.testing_bookings import Bookings, PublishedEvents
+from bookings.worker.testing_processes import StartWorker
 
 
 @pytest.fixture

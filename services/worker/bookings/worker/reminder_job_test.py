@@ -13,7 +13,6 @@ from rq.utils import import_attribute
 
 from bookings.persistence.database import Database
 from bookings.worker import reminder_job
-from bookings.worker.conftest import Bookings
 from bookings.worker.heartbeat import Heartbeat
 from bookings.worker.jobs import RETRY_INTERVALS, reminder_worker
 from bookings.worker.metrics import WorkerMetrics
@@ -30,6 +29,7 @@ from bookings.worker.role_process import reminder_schedule
 from bookings.worker.roles import Role
 from bookings.worker.scheduler import queue_due_reminders, queue_due_retries
 from bookings.worker.settings import WorkerSettings
+from bookings.worker.testing_bookings import Bookings
 
 
 @pytest.fixture

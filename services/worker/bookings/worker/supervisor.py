@@ -9,6 +9,7 @@ metrics folder; one more child serves their sum on the metrics port.
 
 from __future__ import annotations
 
+import gc
 import signal
 import socket
 import threading
@@ -71,6 +72,9 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._request_stop)
         signal.signal(signal.SIGINT, self._request_stop)
         self._listener = listen_for_metrics(self._settings)
+        # What the children inherit stays out of the cyclic collector's sight, so that its
+        # passes in a child do not write to (and so copy) the pages they share.
+        gc.freeze()
         children = [_Child(role.value, partial(self._run_role, role)) for role in self._roles]
         if self._listener is not None:
             children.append(_Child("metrics", partial(self._serve_metrics, self._listener)))

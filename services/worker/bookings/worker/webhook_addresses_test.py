@@ -11,10 +11,8 @@ import pytest
 
 from bookings.webhooks.signing import new_secret
 from bookings.webhooks.targets import ForbiddenTarget, IpAddress
+from bookings.worker.testing_webhook_receiver import Receiver, signed_headers
 from bookings.worker.webhook_addresses import CheckedBackend, resolve_public
-from bookings.worker.webhook_receiver_test import Receiver, receiver, signed_headers
-
-__all__ = ["receiver"]  # the fixture
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "10.1.2.3", "169.254.169.254"])

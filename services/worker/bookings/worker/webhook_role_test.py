@@ -23,15 +23,14 @@ from bookings.domain.model import Booking
 from bookings.persistence.tables import webhook_deliveries
 from bookings.servers.processes import free_port
 from bookings.webhooks.signing import new_secret
-from bookings.worker.conftest import Bookings, StartWorker, worker_env
 from bookings.worker.metrics import WorkerMetrics
 from bookings.worker.reconciler import Reconciler, ReconcilerPolicy
 from bookings.worker.role_process import reminder_schedule
 from bookings.worker.settings import WorkerSettings
-from bookings.worker.webhook_receiver_test import Receiver, Reply, always
-from bookings.worker.webhook_sender_test import Webhooks, receiver, webhooks
-
-__all__ = ["receiver", "webhooks"]  # fixtures
+from bookings.worker.testing_bookings import Bookings
+from bookings.worker.testing_processes import StartWorker, worker_env
+from bookings.worker.testing_webhook_receiver import Receiver, Reply, always
+from bookings.worker.testing_webhooks import Webhooks
 
 WEBHOOK_ENV = {
     "WEBHOOK_RETRY_SCHEDULE": "0.3,0.3,0.3",
