@@ -11,6 +11,7 @@ from bookings.persistence.retention import (
     delete_finished_deliveries_before,
     delete_idempotency_keys_before,
     delete_published_outbox_rows_before,
+    outbox_rows_published_before,
 )
 from bookings.persistence.tables import idempotency_keys, outbox, webhook_deliveries
 
@@ -97,3 +98,16 @@ def test_finished_deliveries_past_the_cutoff_are_deleted_in_batches(database: Da
         left = connection.execute(sa.select(webhook_deliveries.c.id)).scalars().all()
     assert deleted == RETENTION_BATCH + 8
     assert sorted(left) == sorted(kept)
+
+
+def test_published_outbox_rows_are_found_through_their_index(postgres_url: str) -> None:
+    database = Database(postgres_url)
+    query = outbox_rows_published_before(NOW)
+    with database.engine.connect() as connection:
+        connection.execute(sa.text("SET LOCAL enable_seqscan = off"))  # an empty table is cheap
+        compiled = query.compile(connection)
+        plan = "\n".join(
+            connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars()
+        )
+    database.close()
+    assert "ix_outbox_published_at" in plan
