@@ -22,11 +22,14 @@ def listen_for_metrics(settings: WorkerSettings) -> socket.socket | None:
     host, port = settings.metrics_host, settings.metrics_port
     if not port:
         return None
+    where = f"{host}:{port}"
     try:
         family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except OSError as error:
+        raise ConfigError("METRICS_HOST", f"cannot listen on {where}: {error.strerror}") from None
+    try:
         return socket.create_server((host, port), family=family)
     except OSError as error:
-        where = f"{host}:{port}"
         raise ConfigError("METRICS_PORT", f"cannot listen on {where}: {error.strerror}") from None
 
 

@@ -1,4 +1,4 @@
-"""The metrics endpoint: a taken port is a configuration error naming METRICS_PORT."""
+"""The metrics endpoint: a taken port or a bad host is a configuration error naming it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from bookings.worker.metrics_server import MetricsServer, listen_for_metrics
 from bookings.worker.settings import WorkerSettings
 
 
-def settings(port: int) -> WorkerSettings:
-    return WorkerSettings.from_env(Env({"APP_ENV": "test", "METRICS_PORT": str(port)}))
+def settings(port: int, host: str = "127.0.0.1") -> WorkerSettings:
+    env = {"APP_ENV": "test", "METRICS_PORT": str(port), "METRICS_HOST": host}
+    return WorkerSettings.from_env(Env(env))
 
 
 def test_a_taken_port_is_an_error_naming_the_setting() -> None:
@@ -25,6 +26,14 @@ def test_a_taken_port_is_an_error_naming_the_setting() -> None:
 
     assert raised.value.variable == "METRICS_PORT"
     assert f"127.0.0.1:{port}" in str(raised.value)
+
+
+def test_a_host_that_does_not_resolve_is_an_error_naming_the_setting() -> None:
+    with pytest.raises(ConfigError) as raised:
+        listen_for_metrics(settings(9102, host="no-such-host.invalid"))
+
+    assert raised.value.variable == "METRICS_HOST"
+    assert "no-such-host.invalid:9102" in str(raised.value)
 
 
 def test_port_0_serves_no_metrics() -> None:
