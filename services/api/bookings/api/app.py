@@ -13,6 +13,7 @@ from bookings.api.app_state import AppState
 from bookings.api.authentication import APP_STATE_KEY
 from bookings.api.bodies import StrictJsonRequest
 from bookings.api.dependencies import APP_DEPENDENCIES
+from bookings.api.head_requests import HeadLikeGet
 from bookings.api.metrics import Metrics
 from bookings.api.observability import ObservabilityMiddleware
 from bookings.api.openapi import complete_document, openapi_config
@@ -73,7 +74,7 @@ def create_app(settings: ApiSettings) -> Litestar:
     # Built now (Litestar caches it) so that what it lacks can be added before it is served.
     complete_document(app.openapi_schema)
     # Wrapping the whole handler (not route middleware) sees unknown paths and 405s too.
-    app.asgi_handler = ObservabilityMiddleware(app.asgi_handler, app_metrics)
+    app.asgi_handler = ObservabilityMiddleware(HeadLikeGet(app.asgi_handler), app_metrics)
     return app
 
 

@@ -90,7 +90,7 @@ def test_a_schedule_is_its_provider_s_and_admins_business(
     assert client.get(f"/providers/{provider_id}/schedule", headers=provider).status_code == 200
     assert client.get(f"/providers/{provider_id}/schedule").status_code == 401
     allowed = client.options(f"/providers/{provider_id}/schedule")
-    assert (allowed.status_code, allowed.headers["allow"]) == (204, "GET, OPTIONS, PUT")
+    assert (allowed.status_code, allowed.headers["allow"]) == (204, "GET, HEAD, OPTIONS, PUT")
 
 
 @pytest.mark.parametrize(
