@@ -1,9 +1,6 @@
 """The webhook sender against real PostgreSQL and a real receiver (testing_webhook_receiver):
 what an attempt sends and how it is signed, the previous secret during a rotation, and what each
-outcome does: delivered, 410, no answer in time, no connection, a redirect, a refused target.
-
-The sender runs in a thread of the test process, as its role runs it (`run_until_stopped`), with
-short waits and timeouts so that every test takes seconds (see testing_webhooks)."""
+outcome does: delivered, 410, no answer in time, no connection, a redirect, a refused target."""
 
 from __future__ import annotations
 

@@ -1,9 +1,7 @@
 """The webhook sender against real PostgreSQL and a real receiver (testing_webhook_receiver):
 retries (the same id, a new timestamp), a used-up schedule, a retry by hand, Retry-After, a retry
 made during an attempt, and the per-endpoint limit that keeps a slow endpoint from delaying others.
-
-The sender runs in a thread of the test process, as its role runs it (`run_until_stopped`), with
-short waits and timeouts so that every test takes seconds (see testing_webhooks)."""
+"""
 
 from __future__ import annotations
 
