@@ -43,6 +43,9 @@ _STORED = compiled(
 _RECORD = compiled(update(keys).where(*_MATCHES), values=["status_code", "response_body"])
 _KEEP = compiled(_insert.on_conflict_do_nothing(), values=_COLUMNS)
 _LOCK_TIMEOUT = "SELECT set_config('lock_timeout', %(timeout)s, true)"
+# Back, for the rest of the transaction, to the value the session started with (the server's,
+# the database's or the role's).
+_CONFIGURED_LOCK_TIMEOUT = "SET LOCAL lock_timeout TO DEFAULT"
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,8 @@ async def claim(
         claimed = await cursor.fetchone() is not None
     except LockNotAvailable:
         return Claim(ClaimOutcome.IN_FLIGHT)
-    # Later statements of the transaction wait for locks as usual.
-    await connection.execute(_LOCK_TIMEOUT, {"timeout": "0"})
+    # Later statements of the transaction wait for locks as configured.
+    await connection.execute(_CONFIGURED_LOCK_TIMEOUT)
     if claimed:
         return Claim(ClaimOutcome.CLAIMED)
     cursor = await connection.execute(_STORED, {"principal": ref.principal, "key": ref.key})

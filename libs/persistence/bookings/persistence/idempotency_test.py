@@ -131,3 +131,22 @@ async def test_keep_stores_a_refusal_unless_a_response_is_there(connect: Any, re
     assert await claim(connection, ref, "f") == Claim(
         ClaimOutcome.REPLAY, StoredResponse(409, b"conflict")
     )
+
+
+async def test_after_a_claim_locks_are_waited_for_as_the_database_is_configured(
+    connect: Any, ref: KeyRef, postgres_url: str
+) -> None:
+    admin = await connect()
+    database = postgres_url.rsplit("/", 1)[1]
+    await admin.execute(f"ALTER DATABASE \"{database}\" SET lock_timeout = '1234ms'")
+    try:
+        connection = await connect()  # takes the database's settings as it starts
+        async with connection.transaction():
+            result = await idempotency.claim(connection, ref, "f", now=NOW, ttl=TTL)
+            cursor = await connection.execute("SHOW lock_timeout")
+            after_claim = await cursor.fetchone()
+            raise Rollback()
+    finally:
+        await admin.execute(f'ALTER DATABASE "{database}" RESET lock_timeout')
+    assert result.outcome is ClaimOutcome.CLAIMED
+    assert after_claim == ("1234ms",)
