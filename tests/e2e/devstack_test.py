@@ -129,6 +129,15 @@ def test_up_runs_the_platform_and_ctrl_c_leaves_nothing_running(stack_env: dict[
             timeout=REQUEST_TIMEOUT_S,
         )
         assert response.status_code == 201, response.text
+        # Whichever API worker answers, a scrape counts every worker's requests; the worker's
+        # metrics port sums its roles' (the relay published the booking's event).
+        scrapes = [httpx.get(f"{api}/metrics", timeout=REQUEST_TIMEOUT_S) for _ in range(4)]
+        assert all("bookings_created_total 1.0" in scrape.text for scrape in scrapes)
+        worker_metrics = f"http://127.0.0.1:{stack_env['WORKER_METRICS_PORT']}/metrics"
+        deadline = time.monotonic() + 30
+        while "bookings_outbox_published_total 1.0" not in httpx.get(worker_metrics).text:
+            assert time.monotonic() < deadline, "the worker's metrics never counted the event"
+            time.sleep(0.2)
 
         stack.process.send_signal(signal.SIGINT)
         assert stack.wait(timeout=60) == 0, "".join(stack.output)[-4000:]
