@@ -8,6 +8,7 @@ in msgspec's strict mode: times are ISO-8601 strings only, and every failure is 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -80,7 +81,11 @@ class StrictJsonRequest(Request[Any, Any, Any]):
             return await super().json()
         body = await self.body()
         try:
-            return _decoder_for(target).decode(body)
+            data = _decoder_for(target).decode(body)
+            json.loads(body, object_pairs_hook=_refuse_repeated_names)
+            return data
+        except RepeatedName as error:
+            raise SerializationException(str(error)) from None
         except UnicodeDecodeError:
             # msgspec checks UTF-8 inside strings only as it reads them, and raises this
             # rather than a DecodeError.
@@ -92,6 +97,20 @@ class StrictJsonRequest(Request[Any, Any, Any]):
             raise ValidationException(extra=extra) from None
         except msgspec.DecodeError as error:
             raise SerializationException(str(error)) from None
+
+
+class RepeatedName(ValueError):
+    """An object of the body names a member twice."""
+
+
+def _refuse_repeated_names(members: list[tuple[str, Any]]) -> None:
+    """Called for each object of a body that decoded: RFC 8259 leaves an object with a name
+    twice to each parser (msgspec keeps the last value, others the first), so a proxy that
+    checked one value could pass another on. Such a body is refused."""
+    names = [name for name, _ in members]
+    if len(set(names)) != len(names):
+        repeated = next(name for name in names if names.count(name) > 1)
+        raise RepeatedName(f"the body names {repeated!r} twice in one object")
 
 
 _decoders: dict[type[Any], msgspec.json.Decoder[Any]] = {}

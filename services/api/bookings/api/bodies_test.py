@@ -49,6 +49,35 @@ def test_a_body_that_is_not_utf8_is_a_400(
 
 
 @pytest.mark.parametrize(
+    ("route", "body", "name"),
+    [
+        ("create", b'{"title":"a","title":"b","startTime":"S","endTime":"E"}', "title"),
+        ("login", b'{"sub":"p-1","roles":["provider"],"sub":"admin"}', "sub"),
+        ("schedule", b'{"timeZone":"UTC","weekly":{"monday":[],"monday":[]}}', "monday"),
+    ],
+)
+def test_a_body_that_names_a_member_twice_is_a_400_naming_it(
+    client: Client,
+    provider_id: str,
+    provider: dict[str, str],
+    slot: SlotFactory,
+    route: str,
+    body: bytes,
+    name: str,
+) -> None:
+    times = slot(400)
+    body = body.replace(b'"S"', f'"{times["startTime"]}"'.encode())
+    body = body.replace(b'"E"', f'"{times["endTime"]}"'.encode())
+    method, path = {
+        "create": ("POST", "/bookings"),
+        "login": ("POST", "/auth/login"),
+        "schedule": ("PUT", f"/providers/{provider_id}/schedule"),
+    }[route]
+    response = client.request(method, path, content=body, headers={**provider, **JSON})
+    assert f"{name!r} twice" in problem_of(response, 400)["detail"]
+
+
+@pytest.mark.parametrize(
     ("start", "end"),
     [
         ("9999-12-31T23:00:00-12:00", "9999-12-31T23:30:00-12:00"),
