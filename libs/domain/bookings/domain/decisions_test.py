@@ -1,6 +1,6 @@
 """The decisions the reads make, as pure functions: who sees a booking, what a list asks storage
 for, and the page it answers with. Storage's part of a list (order, filters, counts) is tested
-against PostgreSQL in `bookings.persistence.reads_test`."""
+against PostgreSQL in `bookings.persistence.reads_storage_test`."""
 
 from __future__ import annotations
 

@@ -6,15 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from bookings.persistence.database import Database
 from bookings.persistence.delivery_backlog import backlog
-from bookings.persistence.delivery_claims_test import (
-    Connection,
-    add_deliveries,
-    add_endpoint,
-    connection,
-    database,
-)
-
-__all__ = ["connection", "database"]  # fixtures
+from bookings.persistence.testing_deliveries import Connection, add_deliveries, add_endpoint
 
 
 async def test_the_backlog_counts_pending_deliveries_of_enabled_endpoints(

@@ -1,107 +1,25 @@
 """The sender's claims on a real PostgreSQL: due deliveries under a lease, within a sender's
-room overall and per endpoint, never the same delivery twice. Its fixtures and helpers serve the
-other tests of webhook deliveries too."""
+room overall and per endpoint, never the same delivery twice."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID, uuid4
 
-import pytest
-import sqlalchemy as sa
 from psycopg import AsyncConnection
 
 from bookings.persistence.database import Database
-from bookings.persistence.delivery_claims import ClaimedDelivery, claim_due
-from bookings.persistence.tables import webhook_deliveries, webhook_endpoints
+from bookings.persistence.testing_deliveries import (
+    LEASE,
+    Connection,
+    add_deliveries,
+    add_endpoint,
+    claim,
+    delivery,
+)
 from bookings.persistence.urls import libpq_url
-
-LEASE = timedelta(seconds=30)
-Connection = AsyncConnection[Any]
-
-
-@pytest.fixture
-def database(postgres_url: str) -> Iterator[Database]:
-    database = Database(postgres_url)
-    with database.engine.begin() as connection:
-        connection.execute(sa.delete(webhook_endpoints))  # deliveries go with them
-    yield database
-    database.close()
-
-
-@pytest.fixture
-async def connection(postgres_url: str) -> AsyncIterator[Connection]:
-    connection = await AsyncConnection.connect(libpq_url(postgres_url), autocommit=True)
-    yield connection
-    await connection.close()
-
-
-def add_endpoint(database: Database, *, enabled: bool = True, **columns: Any) -> UUID:
-    endpoint_id = uuid4()
-    values = {
-        "id": endpoint_id,
-        "owner": "admin",
-        "provider_id": None,
-        "url": "http://127.0.0.1:9/hook",
-        "events": ["booking.created"],
-        "enabled": enabled,
-        "secret": "whsec_" + "A" * 44,
-        "created_at": sa.func.now(),
-        "updated_at": sa.func.now(),
-        **columns,
-    }
-    with database.engine.begin() as connection:
-        connection.execute(sa.insert(webhook_endpoints).values(values))
-    return endpoint_id
-
-
-def add_deliveries(
-    database: Database, endpoint_id: UUID, count: int, *, due_in: float = -1.0, **columns: Any
-) -> list[UUID]:
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "id": uuid4(),
-            "endpoint_id": endpoint_id,
-            "event_id": uuid4(),
-            "event_type": "booking.created",
-            "data": b"{}",
-            "occurred_at": now,
-            "status": "pending",
-            "attempts": 0,
-            # Oldest due first, in insertion order.
-            "next_attempt_at": now + timedelta(seconds=due_in, microseconds=i),
-            "created_at": now,
-            "updated_at": now,
-            **columns,
-        }
-        for i in range(count)
-    ]
-    with database.engine.begin() as connection:
-        connection.execute(sa.insert(webhook_deliveries), rows)
-    return [row["id"] for row in rows]
-
-
-def delivery(database: Database, delivery_id: UUID) -> Any:
-    with database.engine.connect() as connection:
-        statement = sa.select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
-        return connection.execute(statement).one()
-
-
-async def claim(
-    connection: Connection,
-    *,
-    capacity: int = 100,
-    per_endpoint: int = 100,
-    busy: dict[UUID, int] | None = None,
-) -> list[ClaimedDelivery]:
-    return await claim_due(
-        connection, capacity=capacity, per_endpoint=per_endpoint, busy=busy or {}, lease=LEASE
-    )
 
 
 async def test_a_claim_takes_due_deliveries_of_enabled_endpoints_under_a_lease(

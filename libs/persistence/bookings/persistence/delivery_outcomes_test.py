@@ -9,19 +9,15 @@ import pytest
 import sqlalchemy as sa
 
 from bookings.persistence.database import Database
-from bookings.persistence.delivery_claims_test import (
+from bookings.persistence.delivery_outcomes import AttemptRecord, disable_endpoint, record_attempts
+from bookings.persistence.tables import webhook_deliveries, webhook_endpoints
+from bookings.persistence.testing_deliveries import (
     Connection,
     add_deliveries,
     add_endpoint,
     claim,
-    connection,
-    database,
     delivery,
 )
-from bookings.persistence.delivery_outcomes import AttemptRecord, disable_endpoint, record_attempts
-from bookings.persistence.tables import webhook_deliveries, webhook_endpoints
-
-__all__ = ["connection", "database"]  # fixtures
 
 
 async def test_an_outcome_is_written_only_while_the_row_holds_its_lease(

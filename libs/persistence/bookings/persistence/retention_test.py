@@ -1,3 +1,6 @@
+"""Retention on a real PostgreSQL: idempotency keys, published outbox rows and finished webhook
+deliveries deleted once older than a cutoff, the big tables in batches."""
+
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -5,7 +8,6 @@ from uuid import uuid4
 import sqlalchemy as sa
 
 from bookings.persistence.database import Database
-from bookings.persistence.delivery_claims_test import add_deliveries, add_endpoint, database
 from bookings.persistence.retention import (
     RETENTION_BATCH,
     delete_finished_deliveries_before,
@@ -14,8 +16,7 @@ from bookings.persistence.retention import (
     outbox_rows_published_before,
 )
 from bookings.persistence.tables import idempotency_keys, outbox, webhook_deliveries
-
-__all__ = ["database"]  # the fixture
+from bookings.persistence.testing_deliveries import add_deliveries, add_endpoint
 
 NOW = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import icalendar
@@ -12,32 +12,9 @@ from litestar.testing import TestClient
 from bookings.api.app import create_app
 from bookings.api.conftest import SettingsFactory, TokenFactory
 from bookings.api.settings import DEFAULT_CALENDAR_UID_HOST
+from bookings.api.testing_calendar_feeds import book, feed_path, new_feed
 
 Client = TestClient[Any]
-
-
-def new_feed(client: Client, provider_id: str, headers: dict[str, str]) -> dict[str, str]:
-    response = client.post(f"/providers/{provider_id}/calendar-feed", headers=headers)
-    assert response.status_code == 200, response.text
-    feed: dict[str, str] = response.json()
-    return feed
-
-
-def feed_path(feed: dict[str, str]) -> str:
-    return "/calendar/" + feed["url"].rsplit("/calendar/", 1)[1]
-
-
-def book(client: Client, headers: dict[str, str], title: str, days: float) -> dict[str, Any]:
-    start = (datetime.now(UTC) + timedelta(days=days)).replace(microsecond=0)
-    body = {
-        "title": title,
-        "startTime": start.isoformat(),
-        "endTime": (start + timedelta(minutes=45)).isoformat(),
-    }
-    response = client.post("/bookings", json=body, headers=headers)
-    assert response.status_code == 201, response.text
-    booking: dict[str, Any] = response.json()
-    return booking
 
 
 def events_of(body: bytes) -> dict[str, Any]:

@@ -8,13 +8,16 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from uuid import uuid4
 
+import icalendar
 import jwt
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import Engine, create_engine
 
 from bookings.api.app import create_app
 from bookings.api.settings import ApiSettings
 from bookings.migrations.config import upgrade
+from bookings.persistence.urls import sqlalchemy_url
 from bookings.runtime.env import Env
 
 pytest_plugins = ["bookings.testing.pytest_plugin"]
@@ -66,6 +69,14 @@ def _fresh_redis(redis_url: str) -> None:
 
 
 @pytest.fixture
+def engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on the module's database, for rows written or read behind the app's back."""
+    engine = create_engine(sqlalchemy_url(postgres_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
 def auth(settings: ApiSettings) -> TokenFactory:
     """`Authorization` headers: auth("p1") is a provider, auth("p1", "admin") an admin."""
 
@@ -104,3 +115,12 @@ def slot() -> SlotFactory:
         return {"startTime": start.isoformat(), "endTime": end.isoformat()}
 
     return make
+
+
+@pytest.fixture(scope="module")
+def _strict_icalendar_events() -> Iterator[None]:
+    """icalendar records a VEVENT's unparsable properties in `errors` instead of raising: the
+    modules that parse feeds make it raise (`pytest.mark.usefixtures`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(icalendar.Event, "ignore_exceptions", False)
+        yield

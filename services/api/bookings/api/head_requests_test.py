@@ -6,8 +6,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from bookings.api.calendar_feed_api_test import book, feed_path, new_feed
 from bookings.api.conftest import SlotFactory
+from bookings.api.testing_calendar_feeds import book, feed_path, new_feed
 
 Client = TestClient[Any]
 # Headers that differ between any two answers (the request's id, the rate limit left).

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from bookings.api.conftest import SlotFactory, TokenFactory
 from bookings.domain.decisions import COUNTED_PAST_OFFSET
-from bookings.persistence.urls import sqlalchemy_url
 
 Client = TestClient[Any]
 UPCOMING = "/bookings/upcoming/list"
-
-
-@pytest.fixture
-def engine(postgres_url: str) -> Iterator[Engine]:
-    engine = create_engine(sqlalchemy_url(postgres_url))
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

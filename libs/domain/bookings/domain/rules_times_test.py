@@ -1,3 +1,7 @@
+"""The time rules of a booking: aware times, an end after the start, at most 24 hours, a start
+after now, all measured in real time across offsets and DST; and `check_booking` reporting every
+violation, the title's too, at once."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
@@ -14,60 +18,15 @@ from bookings.domain.errors import (
     RuleViolation,
     StartInPast,
     TitleBlank,
-    TitleTooLong,
 )
+from bookings.domain.testing_bookings import END, NOW, START
 
-NOW = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
-START = NOW + timedelta(days=1)
-END = START + timedelta(hours=1)
 BERLIN = ZoneInfo("Europe/Berlin")
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def violations_of(start: datetime, end: datetime, *, now: datetime = NOW) -> list[type]:
     return [type(v) for v in rules.slot_violations(start, end, now=now)]
-
-
-# --- title ---------------------------------------------------------------------------------
-
-
-def test_title_is_trimmed() -> None:
-    assert rules.clean_title("  Haircut \t\n") == "Haircut"
-
-
-@pytest.mark.parametrize("title", ["", " ", "\t\n  "])
-def test_blank_or_whitespace_only_title_is_rejected(title: str) -> None:
-    with pytest.raises(InvalidBooking) as caught:
-        rules.clean_title(title)
-    [violation] = caught.value.violations
-    assert isinstance(violation, TitleBlank)
-    assert violation.field == "title"
-
-
-def test_title_of_exactly_200_characters_is_accepted() -> None:
-    title = "x" * rules.MAX_TITLE_LENGTH
-    assert rules.clean_title(title) == title
-
-
-def test_title_of_201_characters_is_rejected() -> None:
-    with pytest.raises(InvalidBooking) as caught:
-        rules.clean_title("x" * (rules.MAX_TITLE_LENGTH + 1))
-    [violation] = caught.value.violations
-    assert isinstance(violation, TitleTooLong)
-    assert violation.field == "title"
-
-
-def test_title_length_is_measured_after_trimming() -> None:
-    title = "x" * rules.MAX_TITLE_LENGTH
-    assert rules.clean_title(f"   {title}   ") == title
-
-
-def test_title_of_201_characters_between_spaces_is_still_rejected() -> None:
-    with pytest.raises(InvalidBooking):
-        rules.clean_title(" " + "x" * (rules.MAX_TITLE_LENGTH + 1) + " ")
-
-
-# --- times ---------------------------------------------------------------------------------
 
 
 def test_a_valid_future_slot_breaks_no_rule() -> None:
@@ -210,64 +169,3 @@ def test_check_booking_returns_the_trimmed_title() -> None:
 def test_every_violation_is_a_rule_violation_with_a_message() -> None:
     violations = rules.slot_violations(START.replace(tzinfo=None), END, now=NOW)
     assert all(isinstance(v, RuleViolation) and v.message for v in violations)
-
-
-# --- overlap -------------------------------------------------------------------------------
-
-
-def test_back_to_back_slots_do_not_overlap() -> None:
-    later = END + timedelta(hours=1)
-    assert not rules.overlaps(START, END, END, later)
-    assert not rules.overlaps(END, later, START, END)
-
-
-def test_slots_sharing_one_microsecond_overlap() -> None:
-    assert rules.overlaps(START, END, END - timedelta(microseconds=1), END + timedelta(hours=1))
-
-
-def test_a_slot_inside_another_overlaps() -> None:
-    assert rules.overlaps(START, END, START + timedelta(minutes=10), START + timedelta(minutes=20))
-
-
-def test_disjoint_slots_do_not_overlap() -> None:
-    assert not rules.overlaps(START, END, END + timedelta(hours=1), END + timedelta(hours=2))
-
-
-def test_overlap_compares_instants_across_offsets() -> None:
-    berlin_start = START.astimezone(BERLIN)
-    assert rules.overlaps(START, END, berlin_start, berlin_start + timedelta(minutes=1))
-    assert not rules.overlaps(START, END, END.astimezone(BERLIN), END + timedelta(hours=1))
-
-
-def test_the_two_repeated_hours_of_an_autumn_night_do_not_overlap() -> None:
-    first = datetime(2030, 10, 27, 2, 0, fold=0, tzinfo=BERLIN)  # 00:00Z
-    first_end = datetime(2030, 10, 27, 2, 30, fold=0, tzinfo=BERLIN)
-    second = datetime(2030, 10, 27, 2, 0, fold=1, tzinfo=BERLIN)  # 01:00Z
-    second_end = datetime(2030, 10, 27, 2, 30, fold=1, tzinfo=BERLIN)
-    assert not rules.overlaps(first, first_end, second, second_end)
-    assert rules.overlaps(first, second_end, second, second_end)
-
-
-# --- reminder ------------------------------------------------------------------------------
-
-
-def test_reminder_is_due_lead_before_start() -> None:
-    lead = timedelta(minutes=10)
-    assert rules.reminder_due_at(START, lead=lead, now=NOW) == START - lead
-
-
-def test_reminder_is_due_now_when_lead_before_start_has_passed() -> None:
-    start = NOW + timedelta(minutes=5)
-    assert rules.reminder_due_at(start, lead=timedelta(minutes=10), now=NOW) == NOW
-
-
-def test_reminder_exactly_at_now_is_due_now() -> None:
-    start = NOW + timedelta(minutes=10)
-    assert rules.reminder_due_at(start, lead=timedelta(minutes=10), now=NOW) == NOW
-
-
-def test_reminder_lead_is_real_time_across_a_dst_change() -> None:
-    start = datetime(2030, 3, 31, 3, 5, tzinfo=BERLIN)  # 01:05Z, just after the clocks jump
-    due = rules.reminder_due_at(start, lead=timedelta(minutes=10), now=NOW)
-    assert due == datetime(2030, 3, 31, 0, 55, tzinfo=UTC)
-    assert start - due == timedelta(minutes=10)
