@@ -4,6 +4,8 @@ the test's event loop, tokens, and publishing events the way the publisher does.
 from __future__ import annotations
 
 import asyncio
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -186,3 +188,16 @@ class Wire:
 @pytest.fixture
 def wire() -> type[Wire]:
     return Wire
+
+
+async def get(url: str) -> tuple[int, str, bytes]:
+    """A plain HTTP GET on the broadcaster's port: status, content type, body."""
+
+    def fetch() -> tuple[int, str, bytes]:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our server)
+                return response.status, response.headers["Content-Type"], response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Type"], error.read()
+
+    return await asyncio.to_thread(fetch)

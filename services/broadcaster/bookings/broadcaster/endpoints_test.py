@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import urllib.error
-import urllib.request
-
 import pytest
 from websockets.asyncio.client import connect
 
-from bookings.broadcaster.conftest import Publish, Token, Wire
+from bookings.broadcaster.conftest import Publish, Token, Wire, get
 from bookings.broadcaster.server import Broadcaster
-
-
-async def get(url: str) -> tuple[int, str, bytes]:
-    def fetch() -> tuple[int, str, bytes]:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our server)
-                return response.status, response.headers["Content-Type"], response.read()
-        except urllib.error.HTTPError as error:
-            return error.code, error.headers["Content-Type"], error.read()
-
-    return await asyncio.to_thread(fetch)
 
 
 @pytest.fixture

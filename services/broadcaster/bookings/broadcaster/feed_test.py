@@ -11,8 +11,7 @@ import redis.asyncio as redis
 import structlog
 from websockets.asyncio.client import connect
 
-from bookings.broadcaster.conftest import Publish, Token, Wire
-from bookings.broadcaster.endpoints_test import get
+from bookings.broadcaster.conftest import Publish, Token, Wire, get
 from bookings.broadcaster.process import build
 from bookings.broadcaster.server import Broadcaster
 from bookings.broadcaster.settings import BroadcasterSettings

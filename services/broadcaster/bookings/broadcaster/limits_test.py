@@ -12,8 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from bookings.broadcaster import resume
-from bookings.broadcaster.conftest import Publish, Token, Wire, broadcaster_env
-from bookings.broadcaster.endpoints_test import get
+from bookings.broadcaster.conftest import Publish, Token, Wire, broadcaster_env, get
 from bookings.broadcaster.process import running
 from bookings.broadcaster.server import Broadcaster
 from bookings.broadcaster.settings import BroadcasterSettings
