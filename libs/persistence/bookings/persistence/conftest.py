@@ -1,6 +1,7 @@
 """Fixtures of the persistence tests: every test database migrated; for the webhook deliveries'
 tests, `database` with no endpoints (nor deliveries) left and an autocommit `connection`; for
-the reads' tests, an `empty_database` of each test's own and the API's `pool` on it.
+the reads' tests, an `empty_database` of each test's own, `reads_database` and the API's `pool`
+on it.
 
 A test module with a `database` or `connection` fixture of its own uses that one instead."""
 
@@ -57,6 +58,15 @@ def empty_database(postgres_server_url: str, database_template: str) -> Iterator
     create_database(postgres_server_url, name, template=database_template)
     yield database_url(postgres_server_url, name)
     drop_database(postgres_server_url, name)
+
+
+@pytest.fixture
+def reads_database(empty_database: str) -> Iterator[Database]:
+    """A Database of one connection on the test's `empty_database`, where the reads' tests
+    store the bookings that `pool` then lists."""
+    database = Database(empty_database, pool_size=1)
+    yield database
+    database.close()
 
 
 @pytest.fixture

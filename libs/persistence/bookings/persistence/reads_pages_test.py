@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, timedelta
-
-import pytest
 
 from bookings.domain.commands import Period
 from bookings.persistence.database import Database
@@ -18,24 +15,17 @@ from bookings.persistence.testing_reads import (
     START,
     Pool,
     booking,
-    database_on,
     list_page,
     store,
 )
 
 
-@pytest.fixture
-def database(empty_database: str) -> Iterator[Database]:
-    """Instead of conftest's `database`: one on the test's `empty_database`."""
-    yield from database_on(empty_database)
-
-
 async def test_list_pages_through_upcoming_bookings_soonest_first(
-    database: Database, pool: Pool
+    reads_database: Database, pool: Pool
 ) -> None:
     starts = [START + timedelta(hours=2 * i) for i in (3, 0, 4, 1, 2)]
-    store(database, *(booking(n, start=start) for n, start in enumerate(starts, 1)))
-    store(database, booking(9, provider_id=OTHER_PROVIDER.id))
+    store(reads_database, *(booking(n, start=start) for n, start in enumerate(starts, 1)))
+    store(reads_database, booking(9, provider_id=OTHER_PROVIDER.id))
     first = await list_page(pool, limit=2)
     second = await list_page(pool, page=2, limit=2)
     last = await list_page(pool, page=3, limit=2)
@@ -48,10 +38,10 @@ async def test_list_pages_through_upcoming_bookings_soonest_first(
     assert (await list_page(pool, period=Period.PAST)).total == 0
 
 
-async def test_list_splits_upcoming_and_past_at_now(database: Database, pool: Pool) -> None:
+async def test_list_splits_upcoming_and_past_at_now(reads_database: Database, pool: Pool) -> None:
     early = booking(1, start=START, end=END)
     late = booking(2, start=END, end=END + timedelta(hours=1))
-    store(database, early, late)
+    store(reads_database, early, late)
     # The late booking starts exactly now: upcoming.
     upcoming = await list_page(pool, now=END)
     past = await list_page(pool, period=Period.PAST, now=END)
@@ -59,9 +49,9 @@ async def test_list_splits_upcoming_and_past_at_now(database: Database, pool: Po
     assert [b.id for b in past.items] == [early.id]
 
 
-async def test_list_of_past_bookings_is_latest_first(database: Database, pool: Pool) -> None:
+async def test_list_of_past_bookings_is_latest_first(reads_database: Database, pool: Pool) -> None:
     starts = [START + timedelta(hours=2 * i) for i in (1, 0, 2)]
-    store(database, *(booking(n, start=start) for n, start in enumerate(starts, 1)))
+    store(reads_database, *(booking(n, start=start) for n, start in enumerate(starts, 1)))
     later = NOW + timedelta(days=30)
     page = await list_page(pool, period=Period.PAST, now=later)
     assert [b.start_time for b in page.items] == sorted(starts, reverse=True)
@@ -69,18 +59,20 @@ async def test_list_of_past_bookings_is_latest_first(database: Database, pool: P
     assert (await list_page(pool, now=later)).total == 0
 
 
-async def test_list_shows_a_provider_only_its_own_bookings(database: Database, pool: Pool) -> None:
+async def test_list_shows_a_provider_only_its_own_bookings(
+    reads_database: Database, pool: Pool
+) -> None:
     own, other = booking(1), booking(2, provider_id=OTHER_PROVIDER.id)
-    store(database, own, other)
+    store(reads_database, own, other)
     page = await list_page(pool)
     assert ([b.id for b in page.items], page.total) == ([own.id], 1)
 
 
 async def test_an_admin_lists_everyone_or_filters_by_provider(
-    database: Database, pool: Pool
+    reads_database: Database, pool: Pool
 ) -> None:
     other = booking(2, provider_id=OTHER_PROVIDER.id)
-    store(database, booking(1), other)
+    store(reads_database, booking(1), other)
     assert (await list_page(pool, actor=ADMIN)).total == 2
     filtered = await list_page(pool, actor=ADMIN, provider_id=OTHER_PROVIDER.id)
     assert ([b.id for b in filtered.items], filtered.total) == ([other.id], 1)

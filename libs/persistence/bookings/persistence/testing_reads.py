@@ -3,7 +3,6 @@ the unit of work, storage's query, and a list request answered as the API answer
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -32,13 +31,6 @@ PROVIDER = Actor(id="p-1")
 OTHER_PROVIDER = Actor(id="p-2")
 ADMIN = Actor(id="admin-1", is_admin=True)
 Pool = AsyncConnectionPool[AsyncConnection[Any]]
-
-
-def database_on(url: str) -> Iterator[Database]:
-    """A `database` fixture's body: a Database of one connection on `url`, closed after the test."""
-    db = Database(url, pool_size=1)
-    yield db
-    db.close()
 
 
 def booking(
