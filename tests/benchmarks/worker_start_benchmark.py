@@ -15,8 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 from benchmarks.datastores import migrated_database
@@ -38,12 +37,6 @@ def with_children(pid: int) -> list[int]:
     return [pid, *(int(child) for child in children)]
 
 
-@contextmanager
-def servers() -> Iterator[tuple[str, str]]:
-    with migrated_database() as url, throwaway_redis() as rd:
-        yield url, rd.url
-
-
 def measure(label: str, pids: list[int], started_s: float, settle_s: float) -> None:
     cpu_s = sum(cpu_seconds(pid) for pid in pids)
     time.sleep(settle_s)
@@ -61,7 +54,8 @@ def main() -> None:
     if not WORKER_PEX.exists():
         sys.exit(f"{WORKER_PEX} is missing: run ./pants package services/worker:worker first")
     settle_s = min(args.settle, 120.0)
-    with servers() as (database, redis_url):
+    with migrated_database() as database, throwaway_redis() as redis_server:
+        redis_url = redis_server.url
         began = time.monotonic()
         with worker(PACKAGED_WORKER, database, redis_url) as supervisor:
             started_s = time.monotonic() - began
