@@ -14,6 +14,7 @@ import msgspec
 
 from bookings.api.cursors import encode_cursor
 from bookings.auth import IssuedToken
+from bookings.auth.subjects import MAX_SUBJECT_LENGTH
 from bookings.domain.model import Booking
 from bookings.domain.ports import Page
 
@@ -37,7 +38,9 @@ Title = Annotated[
         description="1-200 characters, not all spaces; stored trimmed.",
     ),
 ]
-ProviderId = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+ProviderId = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=MAX_SUBJECT_LENGTH, pattern=NO_NUL)
+]
 
 
 class InvalidFields(Exception):

@@ -13,6 +13,7 @@ from uuid import UUID
 import msgspec
 
 from bookings.api.schemas import NO_NUL
+from bookings.auth.subjects import MAX_SUBJECT_LENGTH
 from bookings.events.schemas import CHANNELS
 from bookings.persistence.tables import WEBHOOK_DELIVERY_STATUSES
 from bookings.webhooks.targets import MAX_URL_LENGTH
@@ -40,7 +41,7 @@ ReceivedProvider = Annotated[
     str,
     msgspec.Meta(
         min_length=1,
-        max_length=200,
+        max_length=MAX_SUBJECT_LENGTH,
         pattern=NO_NUL,
         description="Whose bookings' events it receives. A provider's endpoint: its own "
         "(another is 403). An admin's: this provider's, or every provider's when left out.",

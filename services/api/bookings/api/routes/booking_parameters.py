@@ -9,7 +9,7 @@ from litestar.params import HeaderParameter, Parameter, QueryParameter
 
 from bookings.api.cursors import CURSOR_PATTERN
 from bookings.api.idempotent import IDEMPOTENCY_KEY_HEADER, MAX_KEY_LENGTH
-from bookings.api.schemas import NO_NUL
+from bookings.api.routes.provider_parameters import provider_filter
 
 IdempotencyKey = Annotated[
     str | None,
@@ -24,16 +24,7 @@ IdempotencyKey = Annotated[
 BookingId = Annotated[
     str, Parameter(description="The booking's id (a UUID; anything else is not found).")
 ]
-ProviderFilter = Annotated[
-    str | None,
-    QueryParameter(
-        name="providerId",
-        required=False,
-        max_length=200,
-        pattern=NO_NUL,
-        description="Admins only: one provider.",
-    ),
-]
+ProviderFilter = Annotated[str | None, provider_filter("Admins only: one provider.")]
 WithinSchedule = Annotated[
     bool,
     QueryParameter(

@@ -17,13 +17,11 @@ from bookings.api.availability_schemas import CalendarFeed, ScheduleBody, Schedu
 from bookings.api.bodies import requires_json_body
 from bookings.api.dependencies import BOOKING_DEPENDENCIES, ActorDep, AppStateDep
 from bookings.api.openapi import SECURITY, problems
-from bookings.api.schemas import NO_NUL, AwareDatetime
+from bookings.api.routes.provider_parameters import ProviderId
+from bookings.api.schemas import AwareDatetime
 from bookings.domain.working_hours import EARLIEST, LATEST
 
 MAX_RANGE = timedelta(days=62)
-ProviderId = Annotated[
-    str, Parameter(max_length=200, pattern=NO_NUL, description="The provider's id (`sub`).")
-]
 _INSTANT = "ISO-8601 with an offset; send `+` as `%2B` (or use `Z`)."
 Minutes = Annotated[int, Parameter(ge=5, le=1440, description="Minutes (5-1,440).")]
 StepMinutes = Annotated[

@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar.params import Parameter, QueryParameter
 
 from bookings.api.cursors import CURSOR_PATTERN
-from bookings.api.schemas import NO_NUL
+from bookings.api.routes.provider_parameters import provider_filter
 from bookings.api.webhook_schemas import DeliveryStatus
 from bookings.api.webhooks import MAX_ENDPOINTS_PER_OWNER
 
@@ -19,14 +19,7 @@ DeliveryId = Annotated[
     str, Parameter(description="The delivery's id (a UUID; anything else is not found).")
 ]
 ProviderFilter = Annotated[
-    str | None,
-    QueryParameter(
-        name="providerId",
-        required=False,
-        max_length=200,
-        pattern=NO_NUL,
-        description="Admins only: the endpoints that receive one provider's events.",
-    ),
+    str | None, provider_filter("Admins only: the endpoints that receive one provider's events.")
 ]
 Cursor = Annotated[
     str | None,
