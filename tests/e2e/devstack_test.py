@@ -84,6 +84,22 @@ class Stack:
         self._reader.join(timeout=timeout)
         return status
 
+    def stop_all(self) -> None:
+        """After a failed test: the stack's own stop (SIGINT, as Ctrl-C), then SIGKILL for
+        whatever still runs, by PID. Killing the stack alone would orphan its servers."""
+        if self.process.poll() is not None:
+            return
+        running = descendants(self.process.pid)
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        for pid in running:
+            if is_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+
 
 @pytest.fixture
 def stack_env() -> Iterator[dict[str, str]]:
@@ -143,8 +159,7 @@ def test_up_runs_the_platform_and_ctrl_c_leaves_nothing_running(stack_env: dict[
         assert stack.wait(timeout=60) == 0, "".join(stack.output)[-4000:]
         assert [pid for pid in started if is_alive(pid)] == []
     finally:
-        if stack.process.poll() is None:
-            stack.process.kill()
+        stack.stop_all()
 
 
 @pytest.mark.parametrize(
